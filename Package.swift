@@ -1,0 +1,69 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Upcoming features swift-nio and Hummingbird enable: explicit `any`, and imports that say what a file uses.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "ThreeZero",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "EventContract", targets: ["EventContract"]),
+        .library(name: "Kafka", targets: ["Kafka"]),
+        .library(name: "Postgres", targets: ["Postgres"]),
+        .executable(name: "threezero-bench", targets: ["Benchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // MARK: - C clients, wrapped once
+        .systemLibrary(
+            name: "CRdKafka", path: "Shared/CRdKafka", pkgConfig: "rdkafka",
+            providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(
+            name: "CLibPQ", path: "Shared/CLibPQ", pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]),
+        .target(
+            name: "Kafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Shared/Kafka", swiftSettings: swiftSettings),
+        .target(
+            name: "Postgres",
+            dependencies: [
+                "CLibPQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Shared/Postgres", swiftSettings: swiftSettings),
+
+        // MARK: - The contract between the services
+        .target(
+            name: "EventContract", path: "Shared/EventContract",
+            exclude: ["Schemas"], swiftSettings: swiftSettings),
+
+        // MARK: - Tests
+        .testTarget(
+            name: "EventContractTests", dependencies: ["EventContract"],
+            path: "Tests/EventContractTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KafkaIntegrationTests", dependencies: ["Kafka"],
+            path: "Tests/KafkaIntegrationTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PostgresIntegrationTests", dependencies: ["Postgres"],
+            path: "Tests/PostgresIntegrationTests", swiftSettings: swiftSettings),
+
+        // MARK: - Benchmarks (run by deploy/local/bench.sh, never by the tests)
+        .executableTarget(
+            name: "Benchmarks", dependencies: ["Kafka", "Postgres", "EventContract"],
+            path: "Tests/Benchmarks", swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,118 @@
+/// The payload of an event, one case per event type (all voids share `RecordVoided`).
+public enum EventData: Sendable, Hashable {
+    case petitionRegistered(PetitionRegistered)
+    case petitionProxied(PetitionProxied)
+    case petitionResolved(PetitionResolved)
+    case disputeFound(DisputeFound)
+    case disputeResolved(DisputeResolved)
+    case hazardFound(HazardFound)
+    case hazardRectified(HazardRectified)
+    case accidentReported(AccidentReported)
+    case caseFiled(CaseFiled)
+    case caseSolved(CaseSolved)
+    case securityProblemFound(SecurityProblemFound)
+    case securityProblemResolved(SecurityProblemResolved)
+    case subjectUpserted(SubjectUpserted)
+    case voided(RecordVoided)
+
+    public var type: EventType {
+        switch self {
+        case .petitionRegistered: .petitionRegistered
+        case .petitionProxied: .petitionProxied
+        case .petitionResolved: .petitionResolved
+        case .disputeFound: .disputeFound
+        case .disputeResolved: .disputeResolved
+        case .hazardFound: .hazardFound
+        case .hazardRectified: .hazardRectified
+        case .accidentReported: .accidentReported
+        case .caseFiled: .caseFiled
+        case .caseSolved: .caseSolved
+        case .securityProblemFound: .securityProblemFound
+        case .securityProblemResolved: .securityProblemResolved
+        case .subjectUpserted: .subjectUpserted
+        case .voided(let v): v.entity.voidType!
+        }
+    }
+
+    /// The id of the record the event is about (the subject code for roster events).
+    public var recordId: String {
+        switch self {
+        case .petitionRegistered(let p): p.petitionId
+        case .petitionProxied(let p): p.petitionId
+        case .petitionResolved(let p): p.petitionId
+        case .disputeFound(let p): p.disputeId
+        case .disputeResolved(let p): p.disputeId
+        case .hazardFound(let p): p.hazardId
+        case .hazardRectified(let p): p.hazardId
+        case .accidentReported(let p): p.accidentId
+        case .caseFiled(let p): p.caseId
+        case .caseSolved(let p): p.caseId
+        case .securityProblemFound(let p): p.problemId
+        case .securityProblemResolved(let p): p.problemId
+        case .subjectUpserted(let p): p.code.rawValue
+        case .voided(let v): v.recordId
+        }
+    }
+
+    /// The payload type of every non-void event type, for schema generation and checks.
+    public static func payloadType(of type: EventType) -> (any EventPayload.Type)? {
+        switch type {
+        case .petitionRegistered: PetitionRegistered.self
+        case .petitionProxied: PetitionProxied.self
+        case .petitionResolved: PetitionResolved.self
+        case .disputeFound: DisputeFound.self
+        case .disputeResolved: DisputeResolved.self
+        case .hazardFound: HazardFound.self
+        case .hazardRectified: HazardRectified.self
+        case .accidentReported: AccidentReported.self
+        case .caseFiled: CaseFiled.self
+        case .caseSolved: CaseSolved.self
+        case .securityProblemFound: SecurityProblemFound.self
+        case .securityProblemResolved: SecurityProblemResolved.self
+        case .subjectUpserted: SubjectUpserted.self
+        case .petitionVoided, .disputeVoided, .hazardVoided, .accidentVoided, .caseVoided, .securityProblemVoided: nil
+        }
+    }
+
+    /// Reads the `data` of an event of `type`.
+    public static func read(_ value: JSONValue, as type: EventType) throws(ContractViolation) -> EventData {
+        switch type {
+        case .petitionRegistered: .petitionRegistered(try .read(value))
+        case .petitionProxied: .petitionProxied(try .read(value))
+        case .petitionResolved: .petitionResolved(try .read(value))
+        case .disputeFound: .disputeFound(try .read(value))
+        case .disputeResolved: .disputeResolved(try .read(value))
+        case .hazardFound: .hazardFound(try .read(value))
+        case .hazardRectified: .hazardRectified(try .read(value))
+        case .accidentReported: .accidentReported(try .read(value))
+        case .caseFiled: .caseFiled(try .read(value))
+        case .caseSolved: .caseSolved(try .read(value))
+        case .securityProblemFound: .securityProblemFound(try .read(value))
+        case .securityProblemResolved: .securityProblemResolved(try .read(value))
+        case .subjectUpserted: .subjectUpserted(try .read(value))
+        case .petitionVoided, .disputeVoided, .hazardVoided, .accidentVoided, .caseVoided, .securityProblemVoided:
+            .voided(try RecordVoided.read(value, entity: type.entity))
+        }
+    }
+}
+
+extension EventData: Encodable {
+    public func encode(to encoder: any Encoder) throws {
+        switch self {
+        case .petitionRegistered(let p): try p.encode(to: encoder)
+        case .petitionProxied(let p): try p.encode(to: encoder)
+        case .petitionResolved(let p): try p.encode(to: encoder)
+        case .disputeFound(let p): try p.encode(to: encoder)
+        case .disputeResolved(let p): try p.encode(to: encoder)
+        case .hazardFound(let p): try p.encode(to: encoder)
+        case .hazardRectified(let p): try p.encode(to: encoder)
+        case .accidentReported(let p): try p.encode(to: encoder)
+        case .caseFiled(let p): try p.encode(to: encoder)
+        case .caseSolved(let p): try p.encode(to: encoder)
+        case .securityProblemFound(let p): try p.encode(to: encoder)
+        case .securityProblemResolved(let p): try p.encode(to: encoder)
+        case .subjectUpserted(let p): try p.encode(to: encoder)
+        case .voided(let v): try v.encode(to: encoder)
+        }
+    }
+}

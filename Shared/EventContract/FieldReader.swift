@@ -1,0 +1,150 @@
+import Foundation
+
+/// Reads the fields of one JSON object, turning every mismatch into a `ContractViolation`
+/// that names the field and says what was expected.
+public struct FieldReader: Sendable {
+    public let path: String
+    public let fields: [String: JSONValue]
+
+    public init(_ value: JSONValue, path: String) throws(ContractViolation) {
+        guard case .object(let fields) = value else {
+            throw ContractViolation(path, "must be a JSON object, got \(value.kind)")
+        }
+        self.path = path
+        self.fields = fields
+    }
+
+    func at(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+
+    /// Refuses fields the contract does not know, so a typo never silently drops data.
+    public func rejectUnknown(allowed: Set<String>) throws(ContractViolation) {
+        if let extra = fields.keys.filter({ !allowed.contains($0) }).sorted().first {
+            throw ContractViolation(at(extra), "is not a field of this contract (allowed: \(allowed.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    func value(_ name: String) -> JSONValue? {
+        switch fields[name] {
+        case .none, .some(.null): nil
+        case .some(let value): value
+        }
+    }
+
+    func required(_ name: String) throws(ContractViolation) -> JSONValue {
+        guard let value = value(name) else { throw ContractViolation(at(name), "is required") }
+        return value
+    }
+
+    public func string(_ name: String) throws(ContractViolation) -> String {
+        try checkedString(name, try required(name))
+    }
+
+    public func optionalString(_ name: String) throws(ContractViolation) -> String? {
+        guard let value = value(name) else { return nil }
+        return try checkedString(name, value)
+    }
+
+    func checkedString(_ name: String, _ value: JSONValue) throws(ContractViolation) -> String {
+        guard case .string(let s) = value else { throw ContractViolation(at(name), "must be a string, got \(value.kind)") }
+        guard !s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ContractViolation(at(name), "must not be empty") }
+        guard s.count <= 500 else { throw ContractViolation(at(name), "is longer than 500 characters") }
+        return s
+    }
+
+    public func bool(_ name: String) throws(ContractViolation) -> Bool {
+        let value = try required(name)
+        guard case .bool(let b) = value else { throw ContractViolation(at(name), "must be true or false, got \(value.kind)") }
+        return b
+    }
+
+    public func integer(_ name: String, min: Int64) throws(ContractViolation) -> Int64 {
+        try checkedInteger(name, try required(name), min: min)
+    }
+
+    public func optionalInteger(_ name: String, min: Int64) throws(ContractViolation) -> Int64? {
+        guard let value = value(name) else { return nil }
+        return try checkedInteger(name, value, min: min)
+    }
+
+    func checkedInteger(_ name: String, _ value: JSONValue, min: Int64) throws(ContractViolation) -> Int64 {
+        guard case .integer(let n) = value else { throw ContractViolation(at(name), "must be a whole number, got \(value.kind)") }
+        guard n >= min else { throw ContractViolation(at(name), "must be at least \(min), got \(n)") }
+        return n
+    }
+
+    public func optionalDecimal(_ name: String, min: Double) throws(ContractViolation) -> Double? {
+        guard let value = value(name) else { return nil }
+        let n: Double
+        switch value {
+        case .integer(let i): n = Double(i)
+        case .number(let d): n = d
+        default: throw ContractViolation(at(name), "must be a number, got \(value.kind)")
+        }
+        guard n >= min, n.isFinite else { throw ContractViolation(at(name), "must be at least \(min), got \(n)") }
+        return n
+    }
+
+    public func enumeration<E: RawRepresentable & CaseIterable>(_ name: String, _: E.Type = E.self) throws(ContractViolation) -> E
+    where E.RawValue == String {
+        try checkedEnumeration(name, try required(name))
+    }
+
+    public func optionalEnumeration<E: RawRepresentable & CaseIterable>(_ name: String, _: E.Type = E.self) throws(ContractViolation) -> E?
+    where E.RawValue == String {
+        guard let value = value(name) else { return nil }
+        return try checkedEnumeration(name, value)
+    }
+
+    func checkedEnumeration<E: RawRepresentable & CaseIterable>(_ name: String, _ value: JSONValue) throws(ContractViolation) -> E
+    where E.RawValue == String {
+        guard case .string(let s) = value else { throw ContractViolation(at(name), "must be a string, got \(value.kind)") }
+        guard let e = E(rawValue: s) else {
+            let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ContractViolation(at(name), "\"\(s)\" is not one of: \(allowed)")
+        }
+        return e
+    }
+
+    public func timestamp(_ name: String) throws(ContractViolation) -> Timestamp {
+        try checkedTimestamp(name, try required(name))
+    }
+
+    public func optionalTimestamp(_ name: String) throws(ContractViolation) -> Timestamp? {
+        guard let value = value(name) else { return nil }
+        return try checkedTimestamp(name, value)
+    }
+
+    func checkedTimestamp(_ name: String, _ value: JSONValue) throws(ContractViolation) -> Timestamp {
+        guard case .string(let s) = value else { throw ContractViolation(at(name), "must be an RFC 3339 time string, got \(value.kind)") }
+        guard let t = Timestamp(rfc3339: s) else {
+            throw ContractViolation(at(name), "\"\(s)\" is not an RFC 3339 time with an offset, e.g. 2026-03-01T09:30:00+08:00")
+        }
+        return t
+    }
+
+    /// A UUID, returned in its canonical lower-case form.
+    public func uuid(_ name: String) throws(ContractViolation) -> String {
+        let s = try string(name)
+        guard let id = UUID(uuidString: s) else { throw ContractViolation(at(name), "\"\(s)\" is not a UUID") }
+        return id.uuidString.lowercased()
+    }
+
+    public func subjectCode(_ name: String) throws(ContractViolation) -> SubjectCode {
+        let s = try string(name)
+        do {
+            return try SubjectCode(validating: s)
+        } catch {
+            throw ContractViolation(at(name), error.message)
+        }
+    }
+
+    public func countyCode(_ name: String) throws(ContractViolation) -> String {
+        let s = try string(name)
+        guard s.utf8.count == 6, s.utf8.allSatisfy(SubjectCode.isDigit), SubjectCode.provinces.contains(String(s.prefix(2))),
+            !s.hasSuffix("00")
+        else {
+            throw ContractViolation(at(name), "\"\(s)\" is not a 6-digit county division code (e.g. 140403)")
+        }
+        return s
+    }
+}

@@ -1,0 +1,94 @@
+// The command center's roster of creation subjects (动态摸排), and voids of any record.
+
+/// A subject added to or changed on the roster; deactivation, never deletion.
+public struct SubjectUpserted: EventPayload {
+    public var code: SubjectCode
+    public var name: String
+    public var type: SubjectType
+    /// 6-digit county division code
+    public var county: String
+    public var township: String?
+    public var active: Bool
+
+    public init(code: SubjectCode, name: String, type: SubjectType, county: String, township: String? = nil, active: Bool) {
+        self.code = code
+        self.name = name
+        self.type = type
+        self.county = county
+        self.township = township
+        self.active = active
+    }
+
+    public static let requiredFields = ["code", "name", "type", "county", "active"]
+    public static let optionalFields = ["township"]
+    public static var enumerations: [String: [String]] { ["type": values(SubjectType.self)] }
+
+    public init(reading f: FieldReader) throws(ContractViolation) {
+        code = try f.subjectCode("code")
+        name = try f.string("name")
+        type = try f.enumeration("type")
+        county = try f.countyCode("county")
+        township = try f.optionalString("township")
+        active = try f.bool("active")
+        try checkConsistency(path: f.path)
+    }
+
+    /// The code's kind must fit the type, and the county must be the one inside the code.
+    public func checkConsistency(path: String = "data") throws(ContractViolation) {
+        guard code.kind == type.codeKind else {
+            let expected = type.codeKind == .division ? "a 12-digit division code" : "an 18-character unified social credit code"
+            throw ContractViolation("\(path).code", "a \(type.rawValue) must carry \(expected), got \"\(code)\"")
+        }
+        guard code.county == county else {
+            throw ContractViolation("\(path).county", "\"\(county)\" is not the county inside the code \"\(code)\" (\(code.county))")
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case code, name, type, county, township, active }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(code.rawValue, forKey: .code)
+        try c.encode(name, forKey: .name)
+        try c.encode(type, forKey: .type)
+        try c.encode(county, forKey: .county)
+        try c.encodeIfPresent(township, forKey: .township)
+        try c.encode(active, forKey: .active)
+    }
+}
+
+/// `<entity>.voided`: the record was entered in error and counts nowhere.
+public struct RecordVoided: Sendable, Hashable, Encodable {
+    public var entity: Entity
+    public var recordId: String
+    public var reason: String
+
+    public init(entity: Entity, recordId: String, reason: String) {
+        self.entity = entity
+        self.recordId = recordId
+        self.reason = reason
+    }
+
+    public static func fields(of entity: Entity) -> (required: [String], optional: [String]) {
+        ([entity.idField, "reason"], [])
+    }
+
+    public static func read(_ value: JSONValue, entity: Entity, path: String = "data") throws(ContractViolation) -> RecordVoided {
+        let f = try FieldReader(value, path: path)
+        try f.rejectUnknown(allowed: [entity.idField, "reason"])
+        return RecordVoided(entity: entity, recordId: try f.uuid(entity.idField), reason: try f.string("reason"))
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        try c.encode(recordId, forKey: Key(stringValue: entity.idField))
+        try c.encode(reason, forKey: Key(stringValue: "reason"))
+    }
+}

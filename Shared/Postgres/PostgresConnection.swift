@@ -1,0 +1,169 @@
+import CLibPQ
+import Foundation
+
+/// One libpq connection. Its methods block: they are only ever called inside a closure that
+/// `PostgresClient` runs on one of its own threads, never on Swift's cooperative pool.
+public final class PostgresConnection {
+    let pointer: OpaquePointer
+
+    init(connectionString: String) throws(PostgresError) {
+        guard let conn = PQconnectdb(connectionString) else {
+            throw PostgresError(.connection, message: "libpq could not allocate a connection")
+        }
+        guard PQstatus(conn) == CONNECTION_OK else {
+            let message = Self.errorText(conn)
+            PQfinish(conn)
+            throw PostgresError(.connection, message: message)
+        }
+        pointer = conn
+        // Quiet the server's NOTICEs (e.g. "relation already exists, skipping").
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+    }
+
+    deinit {
+        PQfinish(pointer)
+    }
+
+    var isHealthy: Bool { PQstatus(pointer) == CONNECTION_OK }
+
+    static func errorText(_ conn: OpaquePointer) -> String {
+        String(cString: PQerrorMessage(conn)).trimmingCharacters(in: [" ", "\n"])
+    }
+
+    /// Runs one statement with parameters (`$1`, `$2`, ...) and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws(PostgresError) -> PostgresRows {
+        let texts = parameters.map { $0?.postgresText }
+        let result = withCStrings(texts) { values in
+            PQexecParams(pointer, sql, Int32(values.count), nil, values.baseAddress, nil, nil, 0)
+        }
+        return try check(result)
+    }
+
+    /// Runs statements without parameters (migrations, DDL); several may be separated by `;`.
+    public func execute(_ sql: String) throws(PostgresError) {
+        try check(PQexec(pointer, sql))
+    }
+
+    /// The number of rows the last statement changed is in its result; this returns it.
+    @discardableResult
+    public func update(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws(PostgresError) -> Int {
+        let texts = parameters.map { $0?.postgresText }
+        let result = withCStrings(texts) { values in
+            PQexecParams(pointer, sql, Int32(values.count), nil, values.baseAddress, nil, nil, 0)
+        }
+        guard let result else { throw PostgresError(.connection, message: Self.errorText(pointer)) }
+        defer { PQclear(result) }
+        try Self.checkStatus(result, connection: pointer)
+        return Int(String(cString: PQcmdTuples(result))) ?? 0
+    }
+
+    @discardableResult
+    func check(_ result: OpaquePointer?) throws(PostgresError) -> PostgresRows {
+        guard let result else { throw PostgresError(.connection, message: Self.errorText(pointer)) }
+        defer { PQclear(result) }
+        try Self.checkStatus(result, connection: pointer)
+        return PostgresRows(result: result)
+    }
+
+    static func checkStatus(_ result: OpaquePointer, connection: OpaquePointer) throws(PostgresError) {
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return
+        default:
+            let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+            let message = PQresultErrorField(result, Int32(UInt8(ascii: "M"))).map { String(cString: $0) } ?? errorText(connection)
+            throw PostgresError(state == nil ? .connection : .server, sqlState: state, message: message)
+        }
+    }
+
+    // MARK: - Transactions
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws.
+    public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body(self)
+            try execute("COMMIT")
+            return value
+        } catch {
+            if isHealthy { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    // MARK: - COPY
+
+    /// Loads rows with `COPY table (columns) FROM STDIN` in text format: the fastest way in.
+    public func copy(into table: String, columns: [String], rows: some Sequence<[(any PostgresEncodable)?]>) throws(PostgresError) {
+        try Self.checkIdentifier(table)
+        for column in columns { try Self.checkIdentifier(column) }
+        let start = PQexec(pointer, "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN")
+        guard let start else { throw PostgresError(.connection, message: Self.errorText(pointer)) }
+        let status = PQresultStatus(start)
+        if status != PGRES_COPY_IN {
+            defer { PQclear(start) }
+            try Self.checkStatus(start, connection: pointer)
+            throw PostgresError(.copy, message: "COPY did not start")
+        }
+        PQclear(start)
+
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        func send() -> Bool {
+            defer { buffer.removeAll(keepingCapacity: true) }
+            return buffer.withUnsafeBufferPointer { b in
+                b.withMemoryRebound(to: CChar.self) { PQputCopyData(pointer, $0.baseAddress, Int32($0.count)) == 1 }
+            }
+        }
+        var failed = false
+        for row in rows {
+            for (i, value) in row.enumerated() {
+                if i > 0 { buffer.append(UInt8(ascii: "\t")) }
+                guard let value else {
+                    buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
+                    continue
+                }
+                for byte in value.postgresText.utf8 {
+                    switch byte {
+                    case UInt8(ascii: "\\"): buffer.append(contentsOf: [92, 92])
+                    case UInt8(ascii: "\t"): buffer.append(contentsOf: [92, UInt8(ascii: "t")])
+                    case UInt8(ascii: "\n"): buffer.append(contentsOf: [92, UInt8(ascii: "n")])
+                    case UInt8(ascii: "\r"): buffer.append(contentsOf: [92, UInt8(ascii: "r")])
+                    default: buffer.append(byte)
+                    }
+                }
+            }
+            buffer.append(UInt8(ascii: "\n"))
+            if buffer.count > 1 << 19, !send() {
+                failed = true
+                break
+            }
+        }
+        if !failed, !buffer.isEmpty, !send() { failed = true }
+        PQputCopyEnd(pointer, failed ? "client failed to send" : nil)
+        // Drain every result of the COPY; the first failure wins.
+        var firstError: PostgresError?
+        while let result = PQgetResult(pointer) {
+            do { try Self.checkStatus(result, connection: pointer) } catch { firstError = firstError ?? error }
+            PQclear(result)
+        }
+        if let firstError { throw firstError }
+    }
+
+    /// Table and column names cannot be parameters; accept only plain identifiers.
+    static func checkIdentifier(_ name: String) throws(PostgresError) {
+        let ok = !name.isEmpty && name.utf8.allSatisfy { c in
+            (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 95 || c == 46
+        }
+        guard ok else { throw PostgresError(.server, message: "\"\(name)\" is not a plain identifier") }
+    }
+}
+
+/// Calls `body` with NUL-terminated copies of `strings` (nil stays NULL) that live for the call.
+func withCStrings<R>(_ strings: [String?], _ body: (UnsafeMutableBufferPointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0)! } }
+    defer { for p in pointers { free(p) } }
+    var constPointers = pointers.map { $0.map { UnsafePointer($0) } }
+    return constPointers.withUnsafeMutableBufferPointer { body($0) }
+}

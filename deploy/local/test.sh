@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, starts the embedded stack, runs every test
+# against the real broker and Postgres, and stops the stack again, also when a test fails.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+
+"$ROOT/deploy/local/install.sh"
+trap '"$ROOT/deploy/local/stack.sh" stop' EXIT
+"$ROOT/deploy/local/stack.sh" start
+
+set -a; source "$ENV_FILE"; set +a
+say "building (debug) with tests"
+swift build --build-tests
+say "running the tests"
+swift test --skip-build "$@"
