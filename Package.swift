@@ -51,14 +51,17 @@ let package = Package(
             exclude: ["Schemas"], swiftSettings: swiftSettings),
 
         // MARK: - Tests
+        .target(
+            name: "TestSupport", dependencies: ["Kafka", "Postgres"],
+            path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "EventContractTests", dependencies: ["EventContract"],
             path: "Tests/EventContractTests", swiftSettings: swiftSettings),
         .testTarget(
-            name: "KafkaIntegrationTests", dependencies: ["Kafka"],
+            name: "KafkaIntegrationTests", dependencies: ["Kafka", "TestSupport"],
             path: "Tests/KafkaIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
-            name: "PostgresIntegrationTests", dependencies: ["Postgres"],
+            name: "PostgresIntegrationTests", dependencies: ["Postgres", "TestSupport"],
             path: "Tests/PostgresIntegrationTests", swiftSettings: swiftSettings),
 
         // MARK: - Benchmarks (run by deploy/local/bench.sh, never by the tests)

@@ -1,0 +1,56 @@
+import EventContract
+import Foundation
+import Testing
+
+/// The JSON Schema files shipped in `Shared/EventContract/Schemas` say what the Swift types do.
+@Suite struct SchemaAgreementTests {
+    static let folder = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Shared/EventContract/Schemas")
+
+    func schema(_ name: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: Self.folder.appendingPathComponent("\(name).schema.json"))
+        return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    func swiftFields(_ type: EventType) -> (required: Set<String>, optional: Set<String>, enums: [String: [String]]) {
+        if let payload = EventData.payloadType(of: type) {
+            return (Set(payload.requiredFields), Set(payload.optionalFields), payload.enumerations)
+        }
+        let voided = RecordVoided.fields(of: type.entity)
+        return (Set(voided.required), Set(voided.optional), [:])
+    }
+
+    @Test(arguments: EventType.allCases)
+    func payloadSchemaAgreesWithTheSwiftType(type: EventType) throws {
+        let schema = try schema(type.rawValue)
+        let swift = swiftFields(type)
+        let required = Set(try #require(schema["required"] as? [String]))
+        let properties = try #require(schema["properties"] as? [String: [String: Any]])
+        #expect(required == swift.required)
+        #expect(Set(properties.keys) == swift.required.union(swift.optional))
+        #expect(schema["additionalProperties"] as? Bool == false)
+        for (field, property) in properties {
+            let schemaEnum = property["enum"] as? [String]
+            #expect(schemaEnum == swift.enums[field], "enumeration of \(type.rawValue).\(field)")
+        }
+    }
+
+    @Test func envelopeSchemaListsEveryTypeAndSource() throws {
+        let schema = try schema("cloudevent")
+        let properties = try #require(schema["properties"] as? [String: [String: Any]])
+        #expect(Set(properties["type"]?["enum"] as? [String] ?? []) == Set(EventType.allCases.map(\.wireName)))
+        #expect(Set(properties["source"]?["enum"] as? [String] ?? []) == Set(EventSource.allCases.map(\.rawValue)))
+        #expect(Set(schema["required"] as? [String] ?? []) == ["specversion", "id", "source", "type", "subject", "time", "sequence", "data"])
+    }
+
+    @Test func subjectPatternAcceptsWhatSwiftAcceptsByShape() throws {
+        let properties = try #require(try schema("cloudevent")["properties"] as? [String: [String: Any]])
+        let pattern = try #require(properties["subject"]?["pattern"] as? String)
+        let regex = try NSRegularExpression(pattern: pattern)
+        for code in ["140403001001", "9114040373922853X0", "91350100M000100Y43"] {
+            #expect((try? SubjectCode(validating: code)) != nil)
+            #expect(regex.firstMatch(in: code, range: NSRange(location: 0, length: code.utf16.count)) != nil, "\(code)")
+        }
+    }
+}
