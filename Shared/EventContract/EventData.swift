@@ -74,25 +74,35 @@ public enum EventData: Sendable, Hashable {
         }
     }
 
+    /// The fields of the payload of `type`, voids included.
+    public static func fields(of type: EventType) -> [FieldSpec] {
+        payloadType(of: type)?.fields ?? RecordVoided.fields(of: type.entity)
+    }
+
+    /// Reads the `data` of an event of `type`; `path` prefixes the field names in refusals.
+    public static func read(_ value: JSONValue, as type: EventType, path: String) throws(ContractViolation) -> EventData {
+        switch type {
+        case .petitionRegistered: .petitionRegistered(try .read(value, path: path))
+        case .petitionProxied: .petitionProxied(try .read(value, path: path))
+        case .petitionResolved: .petitionResolved(try .read(value, path: path))
+        case .disputeFound: .disputeFound(try .read(value, path: path))
+        case .disputeResolved: .disputeResolved(try .read(value, path: path))
+        case .hazardFound: .hazardFound(try .read(value, path: path))
+        case .hazardRectified: .hazardRectified(try .read(value, path: path))
+        case .accidentReported: .accidentReported(try .read(value, path: path))
+        case .caseFiled: .caseFiled(try .read(value, path: path))
+        case .caseSolved: .caseSolved(try .read(value, path: path))
+        case .securityProblemFound: .securityProblemFound(try .read(value, path: path))
+        case .securityProblemResolved: .securityProblemResolved(try .read(value, path: path))
+        case .subjectUpserted: .subjectUpserted(try .read(value, path: path))
+        case .petitionVoided, .disputeVoided, .hazardVoided, .accidentVoided, .caseVoided, .securityProblemVoided:
+            .voided(try RecordVoided.read(value, entity: type.entity, path: path))
+        }
+    }
+
     /// Reads the `data` of an event of `type`.
     public static func read(_ value: JSONValue, as type: EventType) throws(ContractViolation) -> EventData {
-        switch type {
-        case .petitionRegistered: .petitionRegistered(try .read(value))
-        case .petitionProxied: .petitionProxied(try .read(value))
-        case .petitionResolved: .petitionResolved(try .read(value))
-        case .disputeFound: .disputeFound(try .read(value))
-        case .disputeResolved: .disputeResolved(try .read(value))
-        case .hazardFound: .hazardFound(try .read(value))
-        case .hazardRectified: .hazardRectified(try .read(value))
-        case .accidentReported: .accidentReported(try .read(value))
-        case .caseFiled: .caseFiled(try .read(value))
-        case .caseSolved: .caseSolved(try .read(value))
-        case .securityProblemFound: .securityProblemFound(try .read(value))
-        case .securityProblemResolved: .securityProblemResolved(try .read(value))
-        case .subjectUpserted: .subjectUpserted(try .read(value))
-        case .petitionVoided, .disputeVoided, .hazardVoided, .accidentVoided, .caseVoided, .securityProblemVoided:
-            .voided(try RecordVoided.read(value, entity: type.entity))
-        }
+        try read(value, as: type, path: "data")
     }
 }
 

@@ -1,21 +1,14 @@
 /// The data of one event type: how it is read (with precise refusals) and what its schema says.
 public protocol EventPayload: Sendable, Hashable, Encodable {
-    /// The fields that must be present; the JSON Schema files list the same (a test checks).
-    static var requiredFields: [String] { get }
-    static var optionalFields: [String] { get }
-    /// The closed vocabularies of the fields that have one.
-    static var enumerations: [String: [String]] { get }
+    /// The fields of the payload; the JSON Schema files say the same (a test checks).
+    static var fields: [FieldSpec] { get }
 
     init(reading fields: FieldReader) throws(ContractViolation)
 }
 
 extension EventPayload {
-    public static var optionalFields: [String] { [] }
-    public static var enumerations: [String: [String]] { [:] }
-
-    static func values<E: CaseIterable & RawRepresentable>(_: E.Type) -> [String] where E.RawValue == String {
-        E.allCases.map(\.rawValue)
-    }
+    public static var requiredFields: [String] { fields.filter(\.required).map(\.name) }
+    public static var optionalFields: [String] { fields.filter { !$0.required }.map(\.name) }
 
     /// Reads `value` as this payload, refusing fields the contract does not name.
     public static func read(_ value: JSONValue, path: String = "data") throws(ContractViolation) -> Self {

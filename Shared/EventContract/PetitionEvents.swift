@@ -23,10 +23,15 @@ public struct PetitionRegistered: EventPayload {
         self.category = category
     }
 
-    public static let requiredFields = ["petitionId", "channel", "persons", "lodgedLevel", "collective", "origin", "category"]
-    public static var enumerations: [String: [String]] {
-        ["channel": values(PetitionChannel.self), "lodgedLevel": values(LodgedLevel.self), "origin": values(PetitionOrigin.self)]
-    }
+    public static let fields: [FieldSpec] = [
+        FieldSpec("petitionId", .uuid),
+        .oneOf("channel", PetitionChannel.self),
+        FieldSpec("persons", .integer(min: 1)),
+        .oneOf("lodgedLevel", LodgedLevel.self),
+        FieldSpec("collective", .boolean),
+        .oneOf("origin", PetitionOrigin.self),
+        FieldSpec("category", .text),
+    ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
         petitionId = try f.uuid("petitionId")
@@ -49,8 +54,10 @@ public struct PetitionProxied: EventPayload {
         self.level = level
     }
 
-    public static let requiredFields = ["petitionId", "level"]
-    public static var enumerations: [String: [String]] { ["level": values(ProxyLevel.self)] }
+    public static let fields: [FieldSpec] = [
+        FieldSpec("petitionId", .uuid),
+        .oneOf("level", ProxyLevel.self),
+    ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
         petitionId = try f.uuid("petitionId")
@@ -68,8 +75,10 @@ public struct PetitionResolved: EventPayload {
         self.outcome = outcome
     }
 
-    public static let requiredFields = ["petitionId", "outcome"]
-    public static var enumerations: [String: [String]] { ["outcome": values(PetitionOutcome.self)] }
+    public static let fields: [FieldSpec] = [
+        FieldSpec("petitionId", .uuid),
+        .oneOf("outcome", PetitionOutcome.self),
+    ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
         petitionId = try f.uuid("petitionId")
@@ -89,8 +98,11 @@ public struct DisputeFound: EventPayload {
         self.deadline = deadline
     }
 
-    public static let requiredFields = ["disputeId", "category"]
-    public static let optionalFields = ["deadline"]
+    public static let fields: [FieldSpec] = [
+        FieldSpec("disputeId", .uuid),
+        FieldSpec("category", .text),
+        .optional("deadline", .timestamp),
+    ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
         disputeId = try f.uuid("disputeId")
@@ -109,8 +121,10 @@ public struct DisputeResolved: EventPayload {
         self.method = method
     }
 
-    public static let requiredFields = ["disputeId", "method"]
-    public static var enumerations: [String: [String]] { ["method": values(ResolutionMethod.self)] }
+    public static let fields: [FieldSpec] = [
+        FieldSpec("disputeId", .uuid),
+        .oneOf("method", ResolutionMethod.self),
+    ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
         disputeId = try f.uuid("disputeId")

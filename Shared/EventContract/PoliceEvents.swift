@@ -15,10 +15,12 @@ public struct CaseFiled: EventPayload {
         self.majorImpact = majorImpact
     }
 
-    public static let requiredFields = ["caseId", "kind", "category", "majorImpact"]
-    public static var enumerations: [String: [String]] {
-        ["kind": values(CaseKind.self), "category": values(CaseCategory.self)]
-    }
+    public static let fields: [FieldSpec] = [
+        FieldSpec("caseId", .uuid),
+        .oneOf("kind", CaseKind.self),
+        .oneOf("category", CaseCategory.self),
+        FieldSpec("majorImpact", .boolean),
+    ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
         caseId = try f.uuid("caseId")
@@ -38,8 +40,10 @@ public struct CaseSolved: EventPayload {
         self.suspects = suspects
     }
 
-    public static let requiredFields = ["caseId"]
-    public static let optionalFields = ["suspects"]
+    public static let fields: [FieldSpec] = [
+        FieldSpec("caseId", .uuid),
+        .optional("suspects", .integer(min: 0)),
+    ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
         caseId = try f.uuid("caseId")
@@ -59,8 +63,11 @@ public struct SecurityProblemFound: EventPayload {
         self.deadline = deadline
     }
 
-    public static let requiredFields = ["problemId", "category"]
-    public static let optionalFields = ["deadline"]
+    public static let fields: [FieldSpec] = [
+        FieldSpec("problemId", .uuid),
+        FieldSpec("category", .text),
+        .optional("deadline", .timestamp),
+    ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
         problemId = try f.uuid("problemId")
@@ -75,7 +82,9 @@ public struct SecurityProblemResolved: EventPayload {
 
     public init(problemId: String) { self.problemId = problemId }
 
-    public static let requiredFields = ["problemId"]
+    public static let fields: [FieldSpec] = [
+        FieldSpec("problemId", .uuid),
+    ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
         problemId = try f.uuid("problemId")

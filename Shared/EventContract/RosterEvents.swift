@@ -19,9 +19,14 @@ public struct SubjectUpserted: EventPayload {
         self.active = active
     }
 
-    public static let requiredFields = ["code", "name", "type", "county", "active"]
-    public static let optionalFields = ["township"]
-    public static var enumerations: [String: [String]] { ["type": values(SubjectType.self)] }
+    public static let fields: [FieldSpec] = [
+        FieldSpec("code", .subjectCode),
+        FieldSpec("name", .text),
+        .oneOf("type", SubjectType.self),
+        FieldSpec("county", .countyCode),
+        .optional("township", .text),
+        FieldSpec("active", .boolean),
+    ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
         code = try f.subjectCode("code")
@@ -69,8 +74,8 @@ public struct RecordVoided: Sendable, Hashable, Encodable {
         self.reason = reason
     }
 
-    public static func fields(of entity: Entity) -> (required: [String], optional: [String]) {
-        ([entity.idField, "reason"], [])
+    public static func fields(of entity: Entity) -> [FieldSpec] {
+        [FieldSpec(entity.idField, .uuid), FieldSpec("reason", .text)]
     }
 
     public static func read(_ value: JSONValue, entity: Entity, path: String = "data") throws(ContractViolation) -> RecordVoided {

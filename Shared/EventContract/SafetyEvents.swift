@@ -15,8 +15,12 @@ public struct HazardFound: EventPayload {
         self.deadline = deadline
     }
 
-    public static let requiredFields = ["hazardId", "category", "severity", "deadline"]
-    public static var enumerations: [String: [String]] { ["severity": values(HazardSeverity.self)] }
+    public static let fields: [FieldSpec] = [
+        FieldSpec("hazardId", .uuid),
+        FieldSpec("category", .text),
+        .oneOf("severity", HazardSeverity.self),
+        FieldSpec("deadline", .timestamp),
+    ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
         hazardId = try f.uuid("hazardId")
@@ -32,7 +36,9 @@ public struct HazardRectified: EventPayload {
 
     public init(hazardId: String) { self.hazardId = hazardId }
 
-    public static let requiredFields = ["hazardId"]
+    public static let fields: [FieldSpec] = [
+        FieldSpec("hazardId", .uuid),
+    ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
         hazardId = try f.uuid("hazardId")
@@ -55,8 +61,13 @@ public struct AccidentReported: EventPayload {
         self.directLossYuan = directLossYuan
     }
 
-    public static let requiredFields = ["accidentId", "kind", "deaths", "injuries"]
-    public static let optionalFields = ["directLossYuan"]
+    public static let fields: [FieldSpec] = [
+        FieldSpec("accidentId", .uuid),
+        FieldSpec("kind", .text),
+        FieldSpec("deaths", .integer(min: 0)),
+        FieldSpec("injuries", .integer(min: 0)),
+        .optional("directLossYuan", .decimal(min: 0)),
+    ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
         accidentId = try f.uuid("accidentId")

@@ -13,26 +13,19 @@ import Testing
         return try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
     }
 
-    func swiftFields(_ type: EventType) -> (required: Set<String>, optional: Set<String>, enums: [String: [String]]) {
-        if let payload = EventData.payloadType(of: type) {
-            return (Set(payload.requiredFields), Set(payload.optionalFields), payload.enumerations)
-        }
-        let voided = RecordVoided.fields(of: type.entity)
-        return (Set(voided.required), Set(voided.optional), [:])
-    }
-
     @Test(arguments: EventType.allCases)
     func payloadSchemaAgreesWithTheSwiftType(type: EventType) throws {
         let schema = try schema(type.rawValue)
-        let swift = swiftFields(type)
+        let fields = EventData.fields(of: type)
         let required = Set(try #require(schema["required"] as? [String]))
-        let properties = try #require(schema["properties"] as? [String: [String: Any]])
-        #expect(required == swift.required)
-        #expect(Set(properties.keys) == swift.required.union(swift.optional))
+        let properties = try #require(schema["properties"] as? [String: Any])
+        #expect(required == Set(fields.filter(\.required).map(\.name)))
+        #expect(Set(properties.keys) == Set(fields.map(\.name)))
         #expect(schema["additionalProperties"] as? Bool == false)
-        for (field, property) in properties {
-            let schemaEnum = property["enum"] as? [String]
-            #expect(schemaEnum == swift.enums[field], "enumeration of \(type.rawValue).\(field)")
+        for field in fields {
+            // Same JSON, compared as parsed values: type, format, bounds, enumeration, pattern.
+            let expected = try JSONSerialization.jsonObject(with: JSONEncoder().encode(JSONValue.object(field.jsonSchema))) as? NSDictionary
+            #expect(properties[field.name] as? NSDictionary == expected, "\(type.rawValue).\(field.name)")
         }
     }
 

@@ -1,0 +1,52 @@
+/// One field of a payload as the contract states it: the single source from which the JSON Schema
+/// files are checked and the services' OpenAPI documents are written.
+public struct FieldSpec: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        case uuid
+        case text
+        case boolean
+        /// RFC 3339 with an offset
+        case timestamp
+        case integer(min: Int64)
+        case decimal(min: Double)
+        case enumeration([String])
+        case subjectCode
+        case countyCode
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var required: Bool
+
+    public init(_ name: String, _ kind: Kind, required: Bool = true) {
+        self.name = name
+        self.kind = kind
+        self.required = required
+    }
+
+    public static func optional(_ name: String, _ kind: Kind) -> FieldSpec { FieldSpec(name, kind, required: false) }
+
+    public static func oneOf<E: CaseIterable & RawRepresentable>(_ name: String, _: E.Type) -> FieldSpec where E.RawValue == String {
+        FieldSpec(name, .enumeration(E.allCases.map(\.rawValue)))
+    }
+
+    /// The field as a JSON Schema fragment (as written in the Schemas folder).
+    public var jsonSchema: [String: JSONValue] {
+        switch kind {
+        case .uuid: ["type": .string("string"), "format": .string("uuid")]
+        case .text: ["type": .string("string"), "minLength": .integer(1), "maxLength": .integer(500)]
+        case .boolean: ["type": .string("boolean")]
+        case .timestamp: ["type": .string("string"), "format": .string("date-time")]
+        case .integer(let min): ["type": .string("integer"), "minimum": .integer(min)]
+        case .decimal(let min): ["type": .string("number"), "minimum": min == min.rounded() ? .integer(Int64(min)) : .number(min)]
+        case .enumeration(let values): ["type": .string("string"), "enum": .array(values.map(JSONValue.string))]
+        case .subjectCode: ["type": .string("string"), "pattern": .string(SubjectCode.pattern)]
+        case .countyCode: ["type": .string("string"), "pattern": .string("^[0-9]{6}$")]
+        }
+    }
+}
+
+extension SubjectCode {
+    /// The shape of a subject code (the check character is beyond a pattern).
+    public static let pattern = "^([0-9]{12}|[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10})$"
+}

@@ -1,0 +1,47 @@
+import Configuration
+import Foundation
+import Kafka
+import Logging
+import Postgres
+
+/// What every service reads from its environment (swift-configuration: `http.port` ↔ `HTTP_PORT`).
+///
+/// | variable | meaning |
+/// |---|---|
+/// | `HTTP_HOST`, `HTTP_PORT` | where to listen |
+/// | `DATABASE_URL` | the Postgres server; the service uses its own database on it |
+/// | `DATABASE_NAME` | that database (default: the service's name) |
+/// | `DATABASE_POOL_SIZE` | connections at most |
+/// | `KAFKA_BOOTSTRAP_SERVERS` | `host:port,...` |
+/// | `KAFKA_LIBRDKAFKA_*` | passed to librdkafka: `KAFKA_LIBRDKAFKA_SASL_MECHANISMS=PLAIN` → `sasl.mechanisms=PLAIN` |
+/// | `AUTH_TOKENS` | `name:role:secret` or `name:role:sha256:<hex>`, comma-separated (secret) |
+/// | `LOG_LEVEL` | `trace` … `critical` (default `info`) |
+public struct ServiceConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var database: PostgresConfiguration
+    public var kafka: KafkaClientConfiguration
+    public var tokens: TokenDirectory
+    public var logLevel: Logger.Level
+
+    public struct Missing: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public init(reader: ConfigReader, service: String, defaultPort: Int, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        host = reader.string(forKey: "http.host", default: "127.0.0.1")
+        port = reader.int(forKey: "http.port", default: defaultPort)
+        guard let url = reader.string(forKey: "database.url") else { throw Missing(description: "DATABASE_URL is required") }
+        database = PostgresConfiguration(connectionString: url)
+            .database(reader.string(forKey: "database.name", default: service))
+        database.poolSize = reader.int(forKey: "database.pool.size", default: 8)
+        guard let servers = reader.string(forKey: "kafka.bootstrap.servers") else { throw Missing(description: "KAFKA_BOOTSTRAP_SERVERS is required") }
+        kafka = KafkaClientConfiguration(bootstrapServers: servers.split(separator: ",").map(String.init))
+        kafka.clientID = service
+        for (key, value) in environment where key.hasPrefix("KAFKA_LIBRDKAFKA_") {
+            kafka.extra[key.dropFirst("KAFKA_LIBRDKAFKA_".count).lowercased().replacingOccurrences(of: "_", with: ".")] = value
+        }
+        tokens = try TokenDirectory(configuration: reader.string(forKey: "auth.tokens", isSecret: true, default: ""))
+        logLevel = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info
+    }
+}
