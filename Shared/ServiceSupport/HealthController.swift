@@ -3,12 +3,12 @@ import NIOCore
 
 /// `/health/live` (the process answers) and `/health/ready` (its dependencies do).
 public struct HealthController: Sendable {
-    /// A named check: nil when healthy, otherwise what is wrong.
+    /// A named check: whether it is healthy, and a word on its state ("ok", "backlog 12", ...).
     public struct Check: Sendable {
         public var name: String
-        public var probe: @Sendable () async -> String?
+        public var probe: @Sendable () async -> (healthy: Bool, detail: String)
 
-        public init(_ name: String, probe: @escaping @Sendable () async -> String?) {
+        public init(_ name: String, probe: @escaping @Sendable () async -> (healthy: Bool, detail: String)) {
             self.name = name
             self.probe = probe
         }
@@ -29,12 +29,9 @@ public struct HealthController: Sendable {
             var results: [String: String] = [:]
             var ready = true
             for check in checks {
-                if let problem = await check.probe() {
-                    ready = false
-                    results[check.name] = problem
-                } else {
-                    results[check.name] = "ok"
-                }
+                let (healthy, detail) = await check.probe()
+                ready = ready && healthy
+                results[check.name] = detail
             }
             let report = Report(status: ready ? "ready" : "not ready", checks: results)
             return EditedResponse(status: ready ? .ok : .serviceUnavailable, response: report)

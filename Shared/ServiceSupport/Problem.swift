@@ -1,3 +1,4 @@
+import EventContract
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -52,13 +53,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public static func conflict(_ detail: String) -> Problem { Problem(.conflict, detail) }
 
     /// A request body that breaks the contract: the field and what is wrong with it.
-    public static func invalid(_ violation: ContractViolationDescribing) -> Problem {
-        Problem(.unprocessableContent, violation.problemDetail, field: violation.problemField.isEmpty ? nil : violation.problemField)
+    public static func invalid(_ violation: ContractViolation) -> Problem {
+        Problem(.unprocessableContent, violation.description, field: violation.path.isEmpty ? nil : violation.path)
     }
-}
-
-/// What `Problem.invalid` needs of a validation error (implemented by the contract's violation).
-public protocol ContractViolationDescribing: Error {
-    var problemDetail: String { get }
-    var problemField: String { get }
 }

@@ -3,11 +3,6 @@ import HTTPTypes
 import Hummingbird
 import Logging
 
-extension ContractViolation: ContractViolationDescribing {
-    public var problemDetail: String { description }
-    public var problemField: String { path }
-}
-
 /// Turns every error a handler throws into a problem+json response, in one place: contract
 /// violations become 422, Hummingbird's own errors keep their status, anything else is a 500
 /// whose detail says nothing of the internals (the log has them).

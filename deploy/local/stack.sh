@@ -31,6 +31,7 @@ postgres_running() { [[ -f "$PG_DATA/postmaster.pid" ]] && as_postgres "$(pg_bin
 
 start_broker() {
     local port; port="$(env_get KAFKA_PORT)"; [[ -n "$port" ]] || port="$(free_port)"
+    KAFKA_PORT=$port
     if broker_running; then return 0; fi
     [[ -x "$STACK_DIR/bin-tansu" ]] || die "run deploy/local/install.sh first"
     nohup "$STACK_DIR/bin-tansu" broker \
@@ -61,6 +62,7 @@ start_postgres() {
         as_postgres "$bin/initdb" -D "$PG_DATA" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$LOG_DIR/initdb.log" 2>&1 \
             || die "initdb failed (see $LOG_DIR/initdb.log)"
     fi
+    PG_PORT=$port
     if ! postgres_running; then
         as_postgres "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_ROOT/postgres.log" -w -t 60 start \
             -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$PG_ROOT' -c max_connections=300 -c shared_buffers=256MB" \

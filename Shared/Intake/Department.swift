@@ -1,0 +1,99 @@
+import Configuration
+import EventContract
+import Hummingbird
+import Kafka
+import Logging
+import Postgres
+import ServiceSupport
+
+/// A department service: its record kinds and what it adds to the common pattern.
+public struct Department: Sendable {
+    public var name: String
+    public var source: EventSource
+    public var kinds: [RecordKind]
+    public var defaultPort: Int
+    public var title: String
+    public var summary: String
+    /// Migrations of the department's own tables, after the common ones (versions from 100).
+    public var migrations: [Migration] = []
+    /// Routes beyond the record API (e.g. erasing a petitioner's identity).
+    public var extraRoutes: @Sendable (Router<ServiceRequestContext>, PostgresClient) -> Void = { _, _ in }
+    public var extraPaths: [String: JSONValue] = [:]
+
+    public init(name: String, source: EventSource, kinds: [RecordKind], defaultPort: Int, title: String, summary: String) {
+        self.name = name
+        self.source = source
+        self.kinds = kinds
+        self.defaultPort = defaultPort
+        self.title = title
+        self.summary = summary
+    }
+
+    /// Builds the application: database (created and migrated), topics, outbox relay, roster
+    /// cache, and the HTTP API. Services stop in reverse order: HTTP first, the pool last.
+    public func buildApplication(configuration: ServiceConfiguration, partitions: Int32 = 12, logger: Logger) async throws -> some ApplicationProtocol {
+        Librdkafka.logVersion(logger)
+        MetricsEndpoint.bootstrap()
+        let databaseName = configuration.database.connectionString.split(separator: "/").last.map { String($0.prefix { $0 != "?" }) } ?? name
+        try await PostgresClient.createDatabaseIfMissing(databaseName, server: configuration.database)
+        let db = PostgresClient(configuration: configuration.database, logger: logger)
+        try await db.migrate(IntakeSchema.migrations + migrations)
+
+        try await KafkaAdmin(configuration: configuration.kafka).createTopics([
+            .init(name: source.topic, partitions: partitions),
+            .init(name: EventSource.roster.topic, partitions: 1, config: ["cleanup.policy": "compact"]),
+        ])
+        var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers)
+        producerConfiguration.client = configuration.kafka
+        producerConfiguration.deliveryTimeoutMilliseconds = 10_000
+        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let relay = OutboxRelay(configuration: .init(source: source), db: db, producer: producer, logger: logger)
+        let roster = RosterCache(db: db, kafka: configuration.kafka, logger: logger)
+
+        let router = Router(context: ServiceRequestContext.self)
+        router.middlewares.add(ProblemMiddleware())
+        router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(LogRequestsMiddleware(.info))
+        router.middlewares.add(BearerAuthMiddleware(tokens: configuration.tokens))
+        HealthController(checks: [
+            .init("database") {
+                do {
+                    try await db.query("SELECT 1")
+                    return (true, "ok")
+                } catch {
+                    return (false, "unreachable: \(error)")
+                }
+            },
+            .init("roster") { roster.isReady ? (true, "loaded") : (false, "not read yet from \(EventSource.roster.topic)") },
+            .init("outbox") {
+                let backlog = try? await db.withConnection { try Outbox.backlog(on: $0) }
+                return (true, backlog.map { "backlog \($0)" } ?? "backlog unknown")
+            },
+        ]).addRoutes(to: router)
+        MetricsEndpoint.addRoute(to: router)
+        OpenAPIEndpoint.addRoute(to: router, yaml: DepartmentOpenAPI.document(title: title, description: summary, kinds: kinds, extraPaths: extraPaths))
+        RecordController(kinds: kinds, db: db).addRoutes(to: router)
+        extraRoutes(router, db)
+
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: name),
+            services: [CloseOnShutdown { await db.shutdown() }, relay, roster],
+            logger: logger)
+    }
+
+    /// The `@main` of a department: configuration from the environment, then run until SIGTERM.
+    public func run() async throws {
+        let reader = ConfigReader(provider: EnvironmentVariablesProvider())
+        let configuration = try ServiceConfiguration(reader: reader, service: name, defaultPort: defaultPort)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        let logger = Logger(label: "threezero.\(name)")
+        let partitions = Int32(reader.int(forKey: "kafka.topic.partitions", default: 12))
+        let app = try await buildApplication(configuration: configuration, partitions: partitions, logger: logger)
+        try await app.runService()
+    }
+}

@@ -1,0 +1,144 @@
+import EventContract
+import Foundation
+import Kafka
+import Logging
+import Metrics
+import Postgres
+import ServiceLifecycle
+
+/// Publishes the outbox to the department's topic, in order, and marks events published only
+/// after the broker acknowledged them.
+///
+/// Several instances of a service share one database; one relay publishes at a time, the holder
+/// of a lease in `outbox_relay` (taken over when it lapses). Sequence numbers are given at first
+/// publication from a counter advanced in the same transaction that marks the events published,
+/// so they are gap-free; an event published again keeps its id and its number.
+public final class OutboxRelay: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var source: EventSource
+        public var topic: String
+        public var batchSize = 500
+        public var idleInterval = Duration.milliseconds(20)
+        public var leaseSeconds = 30
+
+        public init(source: EventSource, topic: String? = nil) {
+            self.source = source
+            self.topic = topic ?? source.topic
+        }
+    }
+
+    let configuration: Configuration
+    let db: PostgresClient
+    let producer: KafkaProducer
+    let logger: Logger
+    let instance = UUID().uuidString
+    let backlogGauge: Gauge
+    let published: Counter
+
+    public init(configuration: Configuration, db: PostgresClient, producer: KafkaProducer, logger: Logger) {
+        self.configuration = configuration
+        self.db = db
+        self.producer = producer
+        self.logger = logger
+        backlogGauge = Gauge(label: "outbox_backlog", dimensions: [("topic", configuration.topic)])
+        published = Counter(label: "outbox_published_total", dimensions: [("topic", configuration.topic)])
+    }
+
+    public func run() async throws {
+        var failures = 0
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let count = try await publishBatch()
+                failures = 0
+                if count == 0 { try? await Task.sleep(for: configuration.idleInterval) }
+            } catch {
+                failures += 1
+                let backoff = min(5_000, 100 << min(failures, 6))
+                logger.warning("outbox relay could not publish; retrying", metadata: ["error": "\(error)", "retryInMs": "\(backoff)"])
+                try? await Task.sleep(for: .milliseconds(backoff))
+            }
+        }
+        await producer.close()
+    }
+
+    struct Pending: Sendable {
+        let position: Int64
+        let sequence: Int64
+        let event: CloudEvent
+    }
+
+    /// Publishes up to one batch; returns how many events it published.
+    @discardableResult
+    public func publishBatch() async throws -> Int {
+        let configuration = configuration
+        let instance = instance
+        let pending: [Pending]? = try await db.withTransaction { conn in
+            guard let lease = try conn.query("""
+                UPDATE outbox_relay SET leader = $1, lease_until = now() + make_interval(secs => $2)
+                WHERE id = 1 AND (leader = $1 OR leader IS NULL OR lease_until < now())
+                RETURNING next_sequence
+                """, [instance, configuration.leaseSeconds]).first
+            else { return nil }
+            var next: Int64 = try lease.decode(0)
+            let rows = try conn.query("""
+                SELECT position, sequence, event_id::text, type, subject, time, data::text FROM outbox
+                WHERE published_at IS NULL ORDER BY position LIMIT $1
+                """, [configuration.batchSize])
+            return try rows.map { row in
+                // An event published before (then reset for re-publication) keeps its number.
+                let sequence: Int64
+                if let earlier = try row.decode(1, as: Int64?.self) {
+                    sequence = earlier
+                } else {
+                    sequence = next
+                    next += 1
+                }
+                let type = EventType(rawValue: try row.decode(3))!
+                let data = try EventData.read(try JSONDecoder().decode(JSONValue.self, from: Data((try row.decode(6, as: String.self)).utf8)), as: type)
+                let event = CloudEvent(id: try row.decode(2), source: configuration.source, subject: try SubjectCode(validating: try row.decode(4)),
+                                       time: Timestamp(rfc3339: try row.decode(5))!, sequence: UInt64(sequence), data: data)
+                return Pending(position: try row.decode(0), sequence: sequence, event: event)
+            }
+        }
+        guard let pending else { return 0 }  // another instance holds the lease
+        if pending.isEmpty {
+            backlogGauge.record(0)
+            return 0
+        }
+
+        let records = pending.map { p in
+            ProducerRecord(topic: configuration.topic, key: p.event.subject.rawValue, value: p.event.encoded(),
+                           headers: [KafkaHeader(key: "content-type", value: CloudEvent.contentType)])
+        }
+        let results = await producer.sendAll(records)
+        // Only the acknowledged prefix counts: what follows a failure is retried, in order.
+        let acknowledged = results.prefix { if case .success = $0 { true } else { false } }.count
+        if acknowledged > 0 {
+            let done = Array(pending.prefix(acknowledged))
+            let stillLeader = try await db.withTransaction { conn -> Bool in
+                let next = done.map(\.sequence).max()! + 1
+                let owned = try conn.update("""
+                    UPDATE outbox_relay SET next_sequence = GREATEST(next_sequence, $2) WHERE id = 1 AND leader = $1
+                    """, [instance, next])
+                guard owned == 1 else { return false }
+                try conn.update("""
+                    UPDATE outbox SET published_at = now(), sequence = s.sequence
+                    FROM unnest($1::bigint[], $2::bigint[]) AS s(position, sequence)
+                    WHERE outbox.position = s.position
+                    """, [PostgresArray(done.map(\.position)), PostgresArray(done.map(\.sequence))])
+                return true
+            }
+            if !stillLeader {
+                logger.warning("outbox lease lost while publishing; the new leader publishes again (duplicates are dropped by id)")
+                return 0
+            }
+            published.increment(by: acknowledged)
+        }
+        if acknowledged < results.count, case .failure(let error) = results[acknowledged] {
+            throw error
+        }
+        let backlog = try await db.withConnection { try Outbox.backlog(on: $0) }
+        backlogGauge.record(backlog)
+        return acknowledged
+    }
+}
