@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "EventContract", targets: ["EventContract"]),
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "Postgres", targets: ["Postgres"]),
+        .executable(name: "petitions", targets: ["PetitionsMain"]),
         .executable(name: "threezero-bench", targets: ["Benchmarks"]),
     ],
     dependencies: [
@@ -81,9 +82,26 @@ let package = Package(
             ],
             path: "Shared/Intake", swiftSettings: swiftSettings),
 
+        // MARK: - The department services
+        .target(
+            name: "PetitionsService",
+            dependencies: ["EventContract", "Intake", "Postgres", "ServiceSupport", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Services/Petitions/PetitionsService", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "PetitionsMain",
+            dependencies: ["PetitionsService", "Intake", .product(name: "Configuration", package: "swift-configuration")],
+            path: "Services/Petitions/Main", swiftSettings: swiftSettings),
+
         // MARK: - Tests
         .target(
-            name: "TestSupport", dependencies: ["Kafka", "Postgres"],
+            name: "TestSupport",
+            dependencies: [
+                "EventContract", "Kafka", "Postgres", "ServiceSupport", "Intake",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
             path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "EventContractTests", dependencies: ["EventContract"],
@@ -91,6 +109,11 @@ let package = Package(
         .testTarget(
             name: "KafkaIntegrationTests", dependencies: ["Kafka", "TestSupport"],
             path: "Tests/KafkaIntegrationTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PetitionsIntegrationTests",
+            dependencies: ["PetitionsService", "Intake", "ServiceSupport", "TestSupport", "EventContract", "Kafka", "Postgres",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            path: "Tests/PetitionsIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "PostgresIntegrationTests", dependencies: ["Postgres", "TestSupport"],
             path: "Tests/PostgresIntegrationTests", swiftSettings: swiftSettings),

@@ -39,15 +39,14 @@ public struct Department: Sendable {
         let db = PostgresClient(configuration: configuration.database, logger: logger)
         try await db.migrate(IntakeSchema.migrations + migrations)
 
-        try await KafkaAdmin(configuration: configuration.kafka).createTopics([
-            .init(name: source.topic, partitions: partitions),
-            .init(name: EventSource.roster.topic, partitions: 1, config: ["cleanup.policy": "compact"]),
-        ])
         var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers)
         producerConfiguration.client = configuration.kafka
         producerConfiguration.deliveryTimeoutMilliseconds = 10_000
-        let producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
-        let relay = OutboxRelay(configuration: .init(source: source), db: db, producer: producer, logger: logger)
+        var relayConfiguration = OutboxRelay.Configuration(source: source)
+        relayConfiguration.partitions = partitions
+        let relay = OutboxRelay(configuration: relayConfiguration, db: db, admin: KafkaAdmin(configuration: configuration.kafka), logger: logger) {
+            [producerConfiguration] in try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        }
         let roster = RosterCache(db: db, kafka: configuration.kafka, logger: logger)
 
         let router = Router(context: ServiceRequestContext.self)
@@ -83,8 +82,7 @@ public struct Department: Sendable {
     }
 
     /// The `@main` of a department: configuration from the environment, then run until SIGTERM.
-    public func run() async throws {
-        let reader = ConfigReader(provider: EnvironmentVariablesProvider())
+    public func run(reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider())) async throws {
         let configuration = try ServiceConfiguration(reader: reader, service: name, defaultPort: defaultPort)
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)

@@ -5,6 +5,7 @@ import Logging
 import Metrics
 import Postgres
 import ServiceLifecycle
+import Synchronization
 
 /// Publishes the outbox to the department's topic, in order, and marks events published only
 /// after the broker acknowledged them.
@@ -20,6 +21,8 @@ public final class OutboxRelay: Service, Sendable {
         public var batchSize = 500
         public var idleInterval = Duration.milliseconds(20)
         public var leaseSeconds = 30
+        /// Partitions of the topic when the relay has to create it (first start, or a broker that lost it).
+        public var partitions: Int32 = 12
 
         public init(source: EventSource, topic: String? = nil) {
             self.source = source
@@ -29,16 +32,23 @@ public final class OutboxRelay: Service, Sendable {
 
     let configuration: Configuration
     let db: PostgresClient
-    let producer: KafkaProducer
+    let makeProducer: @Sendable () throws -> KafkaProducer
+    let producer: Mutex<KafkaProducer?>
+    let admin: KafkaAdmin
     let logger: Logger
     let instance = UUID().uuidString
     let backlogGauge: Gauge
     let published: Counter
 
-    public init(configuration: Configuration, db: PostgresClient, producer: KafkaProducer, logger: Logger) {
+    /// `makeProducer` makes the relay's producer, and a fresh one after a failed batch: an
+    /// idempotent producer whose broker lost its state (restarted empty) may never recover.
+    public init(configuration: Configuration, db: PostgresClient, admin: KafkaAdmin, logger: Logger,
+                makeProducer: @escaping @Sendable () throws -> KafkaProducer) {
         self.configuration = configuration
         self.db = db
-        self.producer = producer
+        self.makeProducer = makeProducer
+        producer = Mutex(nil)
+        self.admin = admin
         self.logger = logger
         backlogGauge = Gauge(label: "outbox_backlog", dimensions: [("topic", configuration.topic)])
         published = Counter(label: "outbox_published_total", dimensions: [("topic", configuration.topic)])
@@ -46,19 +56,35 @@ public final class OutboxRelay: Service, Sendable {
 
     public func run() async throws {
         var failures = 0
+        var topicReady = false
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
+                if !topicReady {
+                    try await admin.createTopics([.init(name: configuration.topic, partitions: configuration.partitions)], timeout: .seconds(5))
+                    topicReady = true
+                }
                 let count = try await publishBatch()
                 failures = 0
                 if count == 0 { try? await Task.sleep(for: configuration.idleInterval) }
             } catch {
                 failures += 1
+                topicReady = false  // a broker that came back empty needs the topic again
+                if let failed = producer.withLock({ p in defer { p = nil }; return p }) { await failed.close(timeout: .seconds(1)) }
                 let backoff = min(5_000, 100 << min(failures, 6))
                 logger.warning("outbox relay could not publish; retrying", metadata: ["error": "\(error)", "retryInMs": "\(backoff)"])
                 try? await Task.sleep(for: .milliseconds(backoff))
             }
         }
-        await producer.close()
+        if let last = producer.withLock({ $0 }) { await last.close() }
+    }
+
+    func currentProducer() throws -> KafkaProducer {
+        try producer.withLock { current in
+            if let current { return current }
+            let made = try makeProducer()
+            current = made
+            return made
+        }
     }
 
     struct Pending: Sendable {
@@ -110,7 +136,7 @@ public final class OutboxRelay: Service, Sendable {
             ProducerRecord(topic: configuration.topic, key: p.event.subject.rawValue, value: p.event.encoded(),
                            headers: [KafkaHeader(key: "content-type", value: CloudEvent.contentType)])
         }
-        let results = await producer.sendAll(records)
+        let results = try await currentProducer().sendAll(records)
         // Only the acknowledged prefix counts: what follows a failure is retried, in order.
         let acknowledged = results.prefix { if case .success = $0 { true } else { false } }.count
         if acknowledged > 0 {

@@ -34,6 +34,14 @@ public final class RosterCache: Service, Sendable {
 
     public func run() async throws {
         let topic = topic
+        do {
+            // The command center creates it; a department started first (or a broker that came
+            // back empty) creates it the same way so the subscription has something to read.
+            try await KafkaAdmin(configuration: kafka).createTopics([.init(name: topic, partitions: 1, config: ["cleanup.policy": "compact"])],
+                                                                   timeout: .seconds(5))
+        } catch {
+            logger.warning("could not make sure the roster topic exists; reading it anyway", metadata: ["error": "\(error)"])
+        }
         let stored = try await db.withConnection { conn in
             try conn.query("SELECT partition, next_offset FROM roster_offsets WHERE topic = $1", [topic]).map {
                 (TopicPartition(topic, try $0.decode(0)), try $0.decode(1, as: Int64.self))
