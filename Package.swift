@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "Kafka", targets: ["Kafka"]),
         .library(name: "Postgres", targets: ["Postgres"]),
         .executable(name: "petitions", targets: ["PetitionsMain"]),
+        .executable(name: "hazards", targets: ["HazardsMain"]),
+        .executable(name: "cases", targets: ["CasesMain"]),
         .executable(name: "threezero-bench", targets: ["Benchmarks"]),
     ],
     dependencies: [
@@ -92,6 +94,18 @@ let package = Package(
             name: "PetitionsMain",
             dependencies: ["PetitionsService", "Intake", .product(name: "Configuration", package: "swift-configuration")],
             path: "Services/Petitions/Main", swiftSettings: swiftSettings),
+        .target(
+            name: "HazardsService", dependencies: ["EventContract", "Intake", "ServiceSupport"],
+            path: "Services/Hazards/HazardsService", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "HazardsMain", dependencies: ["HazardsService", "Intake"],
+            path: "Services/Hazards/Main", swiftSettings: swiftSettings),
+        .target(
+            name: "CasesService", dependencies: ["EventContract", "Intake", "ServiceSupport"],
+            path: "Services/Cases/CasesService", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "CasesMain", dependencies: ["CasesService", "Intake"],
+            path: "Services/Cases/Main", swiftSettings: swiftSettings),
 
         // MARK: - Tests
         .target(
@@ -114,6 +128,11 @@ let package = Package(
             dependencies: ["PetitionsService", "Intake", "ServiceSupport", "TestSupport", "EventContract", "Kafka", "Postgres",
                            .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
             path: "Tests/PetitionsIntegrationTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DepartmentIntegrationTests",
+            dependencies: ["PetitionsService", "HazardsService", "CasesService", "Intake", "ServiceSupport", "TestSupport", "EventContract",
+                           "Kafka", "Postgres", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            path: "Tests/DepartmentIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "PostgresIntegrationTests", dependencies: ["Postgres", "TestSupport"],
             path: "Tests/PostgresIntegrationTests", swiftSettings: swiftSettings),

@@ -39,9 +39,11 @@ public enum DepartmentOpenAPI {
             ])
             for action in kind.actions {
                 paths["/api/v1/\(kind.collection)/{id}/\(action.name)"] = .object([
-                    "post": operation("\(action.name.capitalized) a \(kind.entity.rawValue) (publishes \(action.event.wireName))", tag: kind.collection,
-                                      idempotent: true, parameters: [idParameter],
-                                      body: requestSchema(fields: EventData.fields(of: action.event), idField: kind.entity.idField, subject: false, privateFields: nil),
+                    "post": operation(action.event.map { "\(action.name.capitalized) a \(kind.entity.rawValue) (publishes \($0.wireName))" }
+                                        ?? "\(action.name.capitalized) a \(kind.entity.rawValue) (kept in history, not published)",
+                                      tag: kind.collection, idempotent: true, parameters: [idParameter],
+                                      body: requestSchema(fields: action.event.map(EventData.fields(of:)) ?? [.optional("note", .text)],
+                                                          idField: kind.entity.idField, subject: false, privateFields: nil),
                                       responses: ["200": json("The record after the action", schema: ref)]
                                         .merging(refusals(["400", "401", "403", "404", "409", "413", "415", "422"])) { a, _ in a }),
                 ])

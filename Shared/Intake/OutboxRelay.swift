@@ -75,7 +75,18 @@ public final class OutboxRelay: Service, Sendable {
                 try? await Task.sleep(for: .milliseconds(backoff))
             }
         }
+        await drainOnShutdown()
         if let last = producer.withLock({ $0 }) { await last.close() }
+    }
+
+    /// On graceful shutdown, publishes what is still waiting (a few seconds at most): whatever is
+    /// left stays in the outbox for the next start.
+    func drainOnShutdown() async {
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(5)
+        while clock.now < end {
+            guard let published = try? await publishBatch(), published > 0 else { return }
+        }
     }
 
     func currentProducer() throws -> KafkaProducer {

@@ -80,15 +80,25 @@ public struct RecordController: Sendable {
         var fields = reader.fields
         let time = try reader.timestamp("time")
         fields["time"] = nil
-        let idField = kind.entity.idField
-        if fields[idField] != nil { throw ContractViolation(idField, "is given by the URL; leave it out") }
-        fields[idField] = .string(uuid.uuidString.lowercased())
-        let payload = try EventData.read(.object(fields), as: action.event, path: "")
+        let recordId = uuid.uuidString.lowercased()
+        let payload: EventData?
+        var note: String?
+        if let event = action.event {
+            let idField = kind.entity.idField
+            if fields[idField] != nil { throw ContractViolation(idField, "is given by the URL; leave it out") }
+            fields[idField] = .string(recordId)
+            payload = try EventData.read(.object(fields), as: event, path: "")
+        } else {
+            let rest = try FieldReader(.object(fields), path: "")
+            try rest.rejectUnknown(allowed: ["note"])
+            note = try rest.optionalString("note")
+            payload = nil
+        }
 
         let key = try idempotencyKey(request, principal, body)
         let store = store
-        let response = try await Idempotency.run(db, key: key) { conn in
-            let view = try store.act(kind, action, id: payload.recordId, time: time, payload: payload, actor: principal, on: conn)
+        let response = try await Idempotency.run(db, key: key) { [note] conn in
+            let view = try store.act(kind, action, id: recordId, time: time, payload: payload, note: note, actor: principal, on: conn)
             return StoredResponse(status: 200, body: try Self.encode(view))
         }
         return Self.response(response, location: nil)

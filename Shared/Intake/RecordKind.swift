@@ -42,25 +42,26 @@ public struct RecordKind: Sendable {
 }
 
 /// An action on a record: the statuses it is allowed from, the event it publishes, and the
-/// status it leads to.
+/// status it leads to. An action without an event is the department's own bookkeeping (a hazard
+/// whose rectification has begun): kept in history, published nowhere.
 public struct RecordAction: Sendable {
     public var name: String
-    public var event: EventType
+    public var event: EventType?
     public var from: Set<String>
     public var resultingStatuses: [String]
     /// The status after the action, from its payload (a petition resolves to `resolved` or `closed`).
-    public var nextStatus: @Sendable (EventData) -> String
+    public var nextStatus: @Sendable (EventData?) -> String
     /// A refusal beyond the status check (e.g. a proxy down a level), or nil.
-    public var check: @Sendable (RecordView, EventData) -> String?
+    public var check: @Sendable (RecordView, EventData?) -> String?
 
-    public init(name: String, event: EventType, from: Set<String>, to status: String,
-                check: @escaping @Sendable (RecordView, EventData) -> String? = { _, _ in nil }) {
+    public init(name: String, event: EventType?, from: Set<String>, to status: String,
+                check: @escaping @Sendable (RecordView, EventData?) -> String? = { _, _ in nil }) {
         self.init(name: name, event: event, from: from, resultingStatuses: [status], nextStatus: { _ in status }, check: check)
     }
 
-    public init(name: String, event: EventType, from: Set<String>, resultingStatuses: [String],
-                nextStatus: @escaping @Sendable (EventData) -> String,
-                check: @escaping @Sendable (RecordView, EventData) -> String? = { _, _ in nil }) {
+    public init(name: String, event: EventType?, from: Set<String>, resultingStatuses: [String],
+                nextStatus: @escaping @Sendable (EventData?) -> String,
+                check: @escaping @Sendable (RecordView, EventData?) -> String? = { _, _ in nil }) {
         self.name = name
         self.event = event
         self.from = from

@@ -36,7 +36,7 @@ public struct RecordStore: Sendable {
 
     // MARK: - Act
 
-    public func act(_ kind: RecordKind, _ action: RecordAction, id: String, time: Timestamp, payload: EventData,
+    public func act(_ kind: RecordKind, _ action: RecordAction, id: String, time: Timestamp, payload: EventData?, note: String? = nil,
                     actor: Principal, on conn: PostgresConnection) throws -> RecordView {
         try checkNotInFuture(time)
         guard try !conn.query("SELECT 1 FROM records WHERE id = $1 AND entity = $2 FOR UPDATE", [id, kind.entity.rawValue]).isEmpty,
@@ -51,9 +51,11 @@ public struct RecordStore: Sendable {
         if let refusal = action.check(record, payload) { throw Problem.conflict(refusal) }
         let status = action.nextStatus(payload)
         try conn.query("UPDATE records SET status = $2, updated_at = now() WHERE id = $1", [id, status])
-        try history(id, action: action.name, status: status, actor: actor, time: time, details: try Self.json(payload), on: conn)
-        let subject = try SubjectCode(validating: record.subject)
-        try Outbox.append(payload, subject: subject, time: time, on: conn)
+        let details = try payload.map(Self.json) ?? (note.map { #"{"note":\#(Self.jsonString($0))}"# } ?? "{}")
+        try history(id, action: action.name, status: status, actor: actor, time: time, details: details, on: conn)
+        if let payload {
+            try Outbox.append(payload, subject: try SubjectCode(validating: record.subject), time: time, on: conn)
+        }
         return try find(kind, id: id, on: conn)!
     }
 
@@ -150,6 +152,10 @@ public struct RecordStore: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(data), as: UTF8.self)
+    }
+
+    static func jsonString(_ text: String) -> String {
+        String(decoding: try! JSONEncoder().encode(text), as: UTF8.self)
     }
 
     static func deadline(of payload: EventData) -> Timestamp? {
