@@ -47,7 +47,11 @@ public struct DepartmentFixture: Sendable {
             guard try await DepartmentHarness.eventually(within: .seconds(60), { try await client.execute(uri: "/health/ready", method: .get).status == .ok }) else {
                 throw Failure("the service did not become ready")
             }
-            return try await body(client)
+            let value = try await body(client)
+            // Everything written is on the topic before the service stops, so a test reading
+            // the topic afterwards sees all of it.
+            _ = try await DepartmentHarness.eventually(within: .seconds(30)) { try await unpublished() == 0 }
+            return value
         }
     }
 

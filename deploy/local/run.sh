@@ -1,16 +1,41 @@
 #!/usr/bin/env bash
-# The README's run command: installs what is missing, starts the embedded stack and creates the
-# contract's topics, then waits; Ctrl-C stops everything. (The services join as they are built.)
+# The README's run command: installs what is missing, starts the embedded stack, builds the
+# services (release), and runs the three department services until Ctrl-C, which stops everything.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 "$ROOT/deploy/local/install.sh"
-trap '"$ROOT/deploy/local/stack.sh" stop' EXIT INT TERM
+
+pids=()
+stop_all() {
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    "$ROOT/deploy/local/stack.sh" stop
+}
+trap stop_all EXIT
+trap 'exit 0' INT TERM
+
 "$ROOT/deploy/local/stack.sh" start
 set -a; source "$ENV_FILE"; set +a
-for topic in threezero.petitions.v1 threezero.hazards.v1 threezero.cases.v1; do
-    "$TANSU_BIN" topic create "$topic" --broker "tcp://$KAFKA_BOOTSTRAP_SERVERS" --partitions "${THREEZERO_PARTITIONS:-12}" >/dev/null 2>&1 || true
-done
-"$TANSU_BIN" topic create threezero.roster.v1 --broker "tcp://$KAFKA_BOOTSTRAP_SERVERS" --partitions 1 >/dev/null 2>&1 || true
-say "stack ready; Ctrl-C stops it"
-while true; do sleep 3600; done
+say "building the services (release; the first build takes several minutes)"
+swift build -c release --product petitions --product hazards --product cases
+BIN="$(swift build -c release --show-bin-path)"
+
+# Demo tokens: configuration, never code. Replace them for anything but a demo.
+export AUTH_TOKENS="${AUTH_TOKENS:-demo-clerk:petitions_clerk:demo-petitions,demo-safety:hazards_clerk:demo-hazards,demo-police:cases_clerk:demo-cases,demo-reader:reader:demo-reader}"
+[[ -f "$STACK_DIR/identity.key" ]] || head -c 32 /dev/urandom | base64 >"$STACK_DIR/identity.key"
+export PETITIONS_IDENTITY_KEY="$(cat "$STACK_DIR/identity.key")"
+
+start_service() {
+    local name=$1 port=$2
+    HTTP_PORT=$port "$BIN/$name" >>"$LOG_DIR/$name.log" 2>&1 &
+    pids+=($!)
+    for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.2; done
+    say "$name   http://127.0.0.1:$port   (OpenAPI: /openapi.yaml, log: .local/logs/$name.log)"
+}
+start_service petitions 8081
+start_service hazards 8082
+start_service cases 8083
+say "demo tokens: petitions clerk 'demo-petitions', hazards clerk 'demo-hazards', cases clerk 'demo-cases', reader 'demo-reader'"
+say "running; Ctrl-C stops everything"
+while true; do sleep 3600 & wait $!; done
