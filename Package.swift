@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "petitions", targets: ["PetitionsMain"]),
         .executable(name: "hazards", targets: ["HazardsMain"]),
         .executable(name: "cases", targets: ["CasesMain"]),
+        .executable(name: "aggregator", targets: ["AggregatorMain"]),
         .executable(name: "threezero-bench", targets: ["Benchmarks"]),
     ],
     dependencies: [
@@ -107,6 +108,17 @@ let package = Package(
             name: "CasesMain", dependencies: ["CasesService", "Intake"],
             path: "Services/Cases/Main", swiftSettings: swiftSettings),
 
+        // MARK: - The command center
+        .target(
+            name: "AggregatorService",
+            dependencies: ["EventContract", "Intake", "Kafka", "Postgres", "ServiceSupport",
+                           .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
+                           .product(name: "Metrics", package: "swift-metrics"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            path: "Services/Aggregator/AggregatorService", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "AggregatorMain", dependencies: ["AggregatorService"],
+            path: "Services/Aggregator/Main", swiftSettings: swiftSettings),
+
         // MARK: - Tests
         .target(
             name: "TestSupport",
@@ -133,6 +145,12 @@ let package = Package(
             dependencies: ["PetitionsService", "HazardsService", "CasesService", "Intake", "ServiceSupport", "TestSupport", "EventContract",
                            "Kafka", "Postgres", .product(name: "HummingbirdTesting", package: "hummingbird")],
             path: "Tests/DepartmentIntegrationTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AggregatorIntegrationTests",
+            dependencies: ["AggregatorService", "TestSupport", "EventContract", "Kafka", "Postgres",
+                           .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/AggregatorIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "PostgresIntegrationTests", dependencies: ["Postgres", "TestSupport"],
             path: "Tests/PostgresIntegrationTests", swiftSettings: swiftSettings),

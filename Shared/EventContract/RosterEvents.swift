@@ -40,12 +40,13 @@ public struct SubjectUpserted: EventPayload {
 
     /// The code's kind must fit the type, and the county must be the one inside the code.
     public func checkConsistency(path: String = "data") throws(ContractViolation) {
+        let prefix = path.isEmpty ? "" : path + "."
         guard code.kind == type.codeKind else {
             let expected = type.codeKind == .division ? "a 12-digit division code" : "an 18-character unified social credit code"
-            throw ContractViolation("\(path).code", "a \(type.rawValue) must carry \(expected), got \"\(code)\"")
+            throw ContractViolation("\(prefix)code", "a \(type.rawValue) must carry \(expected), got \"\(code)\"")
         }
         guard code.county == county else {
-            throw ContractViolation("\(path).county", "\"\(county)\" is not the county inside the code \"\(code)\" (\(code.county))")
+            throw ContractViolation("\(prefix)county", "\"\(county)\" is not the county inside the code \"\(code)\" (\(code.county))")
         }
     }
 

@@ -23,6 +23,8 @@ public final class OutboxRelay: Service, Sendable {
         public var leaseSeconds = 30
         /// Partitions of the topic when the relay has to create it (first start, or a broker that lost it).
         public var partitions: Int32 = 12
+        /// Topic settings when the relay creates it, e.g. `cleanup.policy=compact` for the roster.
+        public var topicConfig: [String: String] = [:]
 
         public init(source: EventSource, topic: String? = nil) {
             self.source = source
@@ -60,7 +62,8 @@ public final class OutboxRelay: Service, Sendable {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 if !topicReady {
-                    try await admin.createTopics([.init(name: configuration.topic, partitions: configuration.partitions)], timeout: .seconds(5))
+                    try await admin.createTopics([.init(name: configuration.topic, partitions: configuration.partitions, config: configuration.topicConfig)],
+                                                 timeout: .seconds(5))
                     topicReady = true
                 }
                 let count = try await publishBatch()

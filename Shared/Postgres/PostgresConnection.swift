@@ -6,7 +6,8 @@ import Foundation
 public final class PostgresConnection {
     let pointer: OpaquePointer
 
-    init(connectionString: String) throws(PostgresError) {
+    /// Opens a connection. Blocking: call it from a thread of your own (or through `PostgresClient`).
+    public init(connectionString: String) throws(PostgresError) {
         guard let conn = PQconnectdb(connectionString) else {
             throw PostgresError(.connection, message: "libpq could not allocate a connection")
         }
@@ -24,7 +25,7 @@ public final class PostgresConnection {
         PQfinish(pointer)
     }
 
-    var isHealthy: Bool { PQstatus(pointer) == CONNECTION_OK }
+    public var isHealthy: Bool { PQstatus(pointer) == CONNECTION_OK }
 
     static func errorText(_ conn: OpaquePointer) -> String {
         String(cString: PQerrorMessage(conn)).trimmingCharacters(in: [" ", "\n"])

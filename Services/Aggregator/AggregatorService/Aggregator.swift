@@ -1,0 +1,77 @@
+import Configuration
+import EventContract
+import Hummingbird
+import Intake
+import Kafka
+import Logging
+import Postgres
+import ServiceSupport
+
+/// The command center's service: consumes the department topics into the compliance view, owns
+/// the roster, and answers the command center.
+public enum Aggregator {
+    public static func buildApplication(configuration: ServiceConfiguration, reader: ConfigReader, logger: Logger) async throws -> some ApplicationProtocol {
+        Librdkafka.logVersion(logger)
+        MetricsEndpoint.bootstrap()
+        let databaseName = configuration.database.connectionString.split(separator: "/").last.map { String($0.prefix { $0 != "?" }) } ?? "aggregator"
+        try await PostgresClient.createDatabaseIfMissing(databaseName, server: configuration.database)
+        let db = PostgresClient(configuration: configuration.database, logger: logger)
+        try await db.migrate(AggregatorSchema.migrations)
+
+        var consumerConfiguration = EventConsumer.Configuration(kafka: configuration.kafka)
+        consumerConfiguration.groupID = reader.string(forKey: "kafka.group.id", default: "threezero-aggregator")
+        let consumer = EventConsumer(configuration: consumerConfiguration, db: db, logger: logger)
+
+        var relayConfiguration = OutboxRelay.Configuration(source: .roster)
+        relayConfiguration.partitions = 1
+        relayConfiguration.topicConfig = ["cleanup.policy": "compact"]
+        var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers)
+        producerConfiguration.client = configuration.kafka
+        producerConfiguration.deliveryTimeoutMilliseconds = 10_000
+        let relay = OutboxRelay(configuration: relayConfiguration, db: db, admin: KafkaAdmin(configuration: configuration.kafka), logger: logger) {
+            [producerConfiguration] in try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        }
+
+        var settings = ComplianceQueries.Settings()
+        settings.ruralTarget = reader.double(forKey: "targets.rural", default: 0.80)
+        settings.enterpriseInstitutionTarget = reader.double(forKey: "targets.enterprise.institution", default: 0.90)
+        settings.religiousSiteTarget = reader.double(forKey: "targets.religious.site", default: 0.90)
+        settings.defaultDeadlineDays = reader.int(forKey: "problems.default.deadline.days", default: 30)
+
+        let router = Router(context: ServiceRequestContext.self)
+        router.middlewares.add(ProblemMiddleware())
+        router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(LogRequestsMiddleware(.info))
+        router.middlewares.add(BearerAuthMiddleware(tokens: configuration.tokens))
+        HealthController(checks: [
+            .init("database") {
+                do {
+                    try await db.query("SELECT 1")
+                    return (true, "ok")
+                } catch {
+                    return (false, "unreachable: \(error)")
+                }
+            },
+        ]).addRoutes(to: router)
+        MetricsEndpoint.addRoute(to: router)
+        OpenAPIEndpoint.addRoute(to: router, yaml: AggregatorOpenAPI.document)
+        CommandCenterController(db: db, queries: ComplianceQueries(settings: settings)).addRoutes(to: router)
+
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "aggregator"),
+            services: [CloseOnShutdown { await db.shutdown() }, relay, consumer],
+            logger: logger)
+    }
+
+    public static func run(reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider())) async throws {
+        let configuration = try ServiceConfiguration(reader: reader, service: "aggregator", defaultPort: 8080)
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = configuration.logLevel
+            return handler
+        }
+        let app = try await buildApplication(configuration: configuration, reader: reader, logger: Logger(label: "threezero.aggregator"))
+        try await app.runService()
+    }
+}

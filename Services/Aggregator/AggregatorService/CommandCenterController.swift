@@ -1,0 +1,200 @@
+import EventContract
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Intake
+import NIOCore
+import Postgres
+import ServiceSupport
+
+/// The command center's API (DESIGN.md section 6): figures, subjects, the roster, data quality.
+struct CommandCenterController: Sendable {
+    let db: PostgresClient
+    let queries: ComplianceQueries
+
+    func addRoutes(to router: Router<ServiceRequestContext>) {
+        router.get("api/v1/overview") { request, context in try await overview(request, context) }
+        router.get("api/v1/subjects/:code") { request, context in try await subject(request, context) }
+        router.put("api/v1/subjects/:code") { request, context in try await putSubject(request, context) }
+        router.post("api/v1/subjects:import") { request, context in try await importRoster(request, context) }
+        router.get("api/v1/quality") { request, context in try await quality(request, context) }
+    }
+
+    // MARK: - Figures
+
+    func overview(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try context.require(.reader, .officeAdmin)
+        let window = try QueryWindow.parse(request.uri.queryParameters)
+        let queries = queries
+        let overview = try await db.withConnection { conn in
+            try conn.transaction { conn in
+                try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                return try queries.overview(window, on: conn)
+            }
+        }
+        return try Self.json(overview)
+    }
+
+    /// One subject: its three zeros and the events behind each breach.
+    func subject(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try context.require(.reader, .officeAdmin)
+        let code = try context.parameters.require("code")
+        let window = try QueryWindow.parse(request.uri.queryParameters)
+        let detail = try await db.withConnection { conn -> [String: JSONValue]? in
+            guard let row = try conn.query("SELECT code, name, type, county, township, active FROM subjects WHERE code = $1", [code]).first else { return nil }
+            let facts = try conn.query(ComplianceQueries.registered + """
+                SELECT event_id::text, type, (extract(epoch FROM occurred_at) * 1000000)::bigint, data::text,
+                    CASE
+                        WHEN entity = 'petition' AND (data->>'lodgedLevel' <> 'unit' OR (data->>'collective')::boolean) THEN 'petition'
+                        WHEN entity = 'accident' AND (data->>'deaths')::int + (data->>'injuries')::int >= 1 THEN 'accident'
+                        WHEN entity = 'case' AND (data->>'kind' = 'criminal' OR (data->>'majorImpact')::boolean) THEN 'case'
+                    END
+                FROM registered WHERE subject = $5 ORDER BY occurred_at
+                """, queries.parameters(window) + [code])
+            var behind: [String: [JSONValue]] = ["petition": [], "accident": [], "case": []]
+            for fact in facts {
+                guard let zero = try fact.decode(4, as: String?.self) else { continue }
+                behind[zero, default: []].append([
+                    "eventId": .string(try fact.decode(0)), "type": .string(try fact.decode(1)),
+                    "time": .string(Timestamp(unixMicros: try fact.decode(2)).description),
+                    "data": try JSONDecoder().decode(JSONValue.self, from: Data(try fact.decode(3, as: String.self).utf8)),
+                ])
+            }
+            let zeros: [String: JSONValue] = Dictionary(uniqueKeysWithValues: behind.map { zero, events in
+                (zero, ["breached": .bool(!events.isEmpty), "events": .array(events)] as JSONValue)
+            })
+            return [
+                "code": .string(try row.decode(0)), "name": .string(try row.decode(1)), "type": .string(try row.decode(2)),
+                "county": .string(try row.decode(3)), "township": try row.decode(4, as: String?.self).map(JSONValue.string) ?? .null,
+                "active": .bool(try row.decode(5)), "compliant": .bool(behind.values.allSatisfy(\.isEmpty)), "zeros": .object(zeros),
+            ]
+        }
+        guard let detail else { throw Problem.notFound("no subject \(code) on the roster") }
+        return try Self.json(JSONValue.object(detail))
+    }
+
+    // MARK: - Roster
+
+    func putSubject(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try context.require(.officeAdmin)
+        let code = try context.parameters.require("code")
+        let body = try await request.jsonBody(context: context)
+        guard case .object(var fields) = body else { throw ContractViolation("", "must be a JSON object, got \(body.kind)") }
+        if fields["code"] != nil { throw ContractViolation("code", "is given by the URL; leave it out") }
+        fields["code"] = .string(code)
+        let subject = try SubjectUpserted.read(.object(fields), path: "")
+        let change = try await db.withTransaction { try RosterBook.upsert(subject, on: $0) }
+        var response = try Self.json(["code": .string(code), "change": .string(change.rawValue)] as JSONValue)
+        response.status = change == .added ? .created : .ok
+        return response
+    }
+
+    struct ImportSummary: Sendable, Encodable {
+        var added = 0
+        var changed = 0
+        var unchanged = 0
+        var refused: [RosterCSV.Refusal] = []
+    }
+
+    /// `POST /api/v1/subjects:import`: a roster CSV, up to 32 MB.
+    func importRoster(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try context.require(.officeAdmin)
+        let limit = 32 << 20
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw Problem(.contentTooLarge, "the CSV is \(length) bytes; the limit is \(limit)")
+        }
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: limit) } catch { throw Problem(.contentTooLarge, "the CSV is larger than \(limit) bytes") }
+        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else { throw Problem(.badRequest, "the CSV must be UTF-8") }
+        let summary = try await Self.importCSV(text, db: db)
+        return try Self.json(summary)
+    }
+
+    static func importCSV(_ text: String, db: PostgresClient) async throws -> ImportSummary {
+        let (rows, refused) = RosterCSV.parse(text)
+        var summary = ImportSummary(refused: refused)
+        for start in stride(from: 0, to: rows.count, by: 1_000) {
+            let chunk = Array(rows[start..<min(start + 1_000, rows.count)])
+            let changes = try await db.withTransaction { conn in try chunk.map { try RosterBook.upsert($0.subject, on: conn) } }
+            for change in changes {
+                switch change {
+                case .added: summary.added += 1
+                case .changed: summary.changed += 1
+                case .unchanged: summary.unchanged += 1
+                }
+            }
+        }
+        return summary
+    }
+
+    // MARK: - Data quality
+
+    func quality(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try context.require(.reader, .officeAdmin)
+        let report = try await db.withConnection { conn -> JSONValue in
+            let quarantine = try conn.query("""
+                SELECT id, topic, partition, "offset", kind, reason, subject, (extract(epoch FROM received_at) * 1000000)::bigint, released_at IS NOT NULL
+                FROM quarantine ORDER BY id DESC LIMIT 200
+                """).map { row -> JSONValue in
+                [
+                    "id": .integer(try row.decode(0)), "topic": .string(try row.decode(1)), "partition": .integer(try row.decode(2)),
+                    "offset": .integer(try row.decode(3)), "kind": .string(try row.decode(4)), "reason": .string(try row.decode(5)),
+                    "subject": try row.decode(6, as: String?.self).map(JSONValue.string) ?? .null,
+                    "receivedAt": .string(Timestamp(unixMicros: try row.decode(7)).description), "released": .bool(try row.decode(8)),
+                ]
+            }
+            let gaps = try conn.query("""
+                SELECT source, count(*), max(sequence), max(sequence) - count(*) FROM seen_sequences GROUP BY source ORDER BY source
+                """).map { row -> JSONValue in
+                ["source": .string(try row.decode(0)), "seen": .integer(try row.decode(1)), "highest": .integer(try row.decode(2)),
+                 "missing": .integer(try row.decode(3))]
+            }
+            let freshness = try conn.query("""
+                SELECT source, (extract(epoch FROM max(recorded_at)) * 1000000)::bigint, (extract(epoch FROM max(occurred_at)) * 1000000)::bigint
+                FROM facts GROUP BY source ORDER BY source
+                """).map { row -> JSONValue in
+                ["source": .string(try row.decode(0)), "lastRecordedAt": .string(Timestamp(unixMicros: try row.decode(1)).description),
+                 "newestFactTime": .string(Timestamp(unixMicros: try row.decode(2)).description)]
+            }
+            let offsets = try conn.query("SELECT topic, partition, next_offset FROM consumer_offsets ORDER BY topic, partition").map { row -> JSONValue in
+                ["topic": .string(try row.decode(0)), "partition": .integer(try row.decode(1)), "nextOffset": .integer(try row.decode(2))]
+            }
+            return ["quarantine": .array(quarantine), "sequenceGaps": .array(gaps), "freshness": .array(freshness), "offsets": .array(offsets)]
+        }
+        return try Self.json(report)
+    }
+
+    static func json(_ value: some Encodable) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+    }
+}
+
+/// `from` (a date: start of that day, +08:00), `asOf` and `knownAt` (a date: end of that day,
+/// +08:00, or an RFC 3339 time), `county`.
+enum QueryWindow {
+    static func parse(_ query: some Sequence<(key: Substring, value: Substring)>) throws -> ComplianceQueries.Window {
+        var values: [String: String] = [:]
+        for (key, value) in query { values[String(key)] = String(value) }
+        let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        let asOf = try values["asOf"].map { try instant($0, name: "asOf", endOfDay: true) } ?? now
+        let knownAt = try values["knownAt"].map { try instant($0, name: "knownAt", endOfDay: true) }
+        let year = String(asOf.description.prefix(4))
+        let from = try values["from"].map { try instant($0, name: "from", endOfDay: false) } ?? Timestamp(rfc3339: "\(year)-01-01T00:00:00+08:00")!
+        guard from <= asOf else { throw Problem(.badRequest, "from: must not be after asOf", field: "from") }
+        var county: String?
+        if let c = values["county"] {
+            guard c.count == 6, c.allSatisfy(\.isASCII), c.allSatisfy(\.isNumber) else { throw Problem(.badRequest, "county: must be a 6-digit county code", field: "county") }
+            county = c
+        }
+        return .init(from: from, asOf: asOf, knownAt: knownAt, county: county)
+    }
+
+    static func instant(_ text: String, name: String, endOfDay: Bool) throws -> Timestamp {
+        if text.count == 10, let day = Timestamp(rfc3339: "\(text)T\(endOfDay ? "23:59:59.999999" : "00:00:00")+08:00") { return day }
+        if let time = Timestamp(rfc3339: text) { return time }
+        throw Problem(.badRequest, "\(name): \"\(text)\" is neither a date (2026-03-31) nor an RFC 3339 time", field: name)
+    }
+}

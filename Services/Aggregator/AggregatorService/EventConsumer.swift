@@ -1,0 +1,143 @@
+import EventContract
+import Foundation
+import Kafka
+import Logging
+import Metrics
+import Postgres
+import ServiceLifecycle
+import Synchronization
+
+/// The aggregator's consumer: one group over the three department topics, each batch applied
+/// in one Postgres transaction with its offsets, partitions started from the stored offsets.
+/// After the commit, offsets also go to Kafka (for the usual lag tools) and poison events to the
+/// dead-letter topic.
+final class EventConsumer: Service, Sendable {
+    struct Configuration: Sendable {
+        var kafka: KafkaClientConfiguration
+        var groupID = "threezero-aggregator"
+        var topics = [EventSource.petitions.topic, EventSource.hazards.topic, EventSource.cases.topic]
+        var deadLetterTopic = "threezero.aggregator.dlq.v1"
+        var batchSize = 5_000
+    }
+
+    let configuration: Configuration
+    let db: PostgresClient
+    let logger: Logger
+    let applied = Counter(label: "aggregator_events_applied_total")
+    let quarantined = Counter(label: "aggregator_events_quarantined_total")
+    /// Time of the newest event applied (freshness), and the lag per partition.
+    let state = ConsumerState()
+
+    init(configuration: Configuration, db: PostgresClient, logger: Logger) {
+        self.configuration = configuration
+        self.db = db
+        self.logger = logger
+    }
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await consume()
+            } catch {
+                logger.warning("consumer stopped; joining again", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    func consume() async throws {
+        var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers, groupID: configuration.groupID)
+        consumerConfiguration.client.extra = configuration.kafka.extra
+        let offsets = StoredOffsets(connectionString: db.configuration.connectionString, logger: logger)
+        let consumer = try KafkaConsumer(configuration: consumerConfiguration, rebalance: RebalanceListener(assigned: { partitions in
+            offsets.read(partitions)
+        }), logger: logger)
+        var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers)
+        producerConfiguration.client = configuration.kafka
+        let deadLetters = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        try await KafkaAdmin(configuration: configuration.kafka).createTopics(
+            configuration.topics.map { .init(name: $0, partitions: 12) } + [.init(name: configuration.deadLetterTopic, partitions: 1)], timeout: .seconds(10))
+        try consumer.subscribe(topics: configuration.topics)
+        defer { offsets.close() }
+        do {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                let batch = try await consumer.poll(maxMessages: configuration.batchSize, timeout: .milliseconds(100))
+                guard !batch.isEmpty else { continue }
+                let result = try await db.withTransaction { try BatchApplier.apply(batch, on: $0) }
+                applied.increment(by: result.applied)
+                quarantined.increment(by: result.quarantined.count)
+                state.applied(batch)
+                try? await consumer.commit(result.offsets)
+                if !result.quarantined.isEmpty { await sendToDeadLetters(result.quarantined, producer: deadLetters) }
+            }
+        } catch {
+            await consumer.close()
+            await deadLetters.close(timeout: .seconds(2))
+            throw error
+        }
+        await consumer.close()
+        await deadLetters.close(timeout: .seconds(5))
+    }
+
+    func sendToDeadLetters(_ messages: [BatchApplier.Quarantined], producer: KafkaProducer) async {
+        let records = messages.map { q in
+            ProducerRecord(topic: configuration.deadLetterTopic, key: q.message.key, value: q.message.value, headers: [
+                KafkaHeader(key: "reason", value: q.reason), KafkaHeader(key: "kind", value: q.kind),
+                KafkaHeader(key: "origin", value: "\(q.message.topic)/\(q.message.partition)/\(q.message.offset)"),
+            ])
+        }
+        for result in await producer.sendAll(records) {
+            if case .failure(let error) = result { logger.warning("dead-letter publish failed (the quarantine table has it)", metadata: ["error": "\(error)"]) }
+        }
+    }
+}
+
+/// Reads the stored offsets inside librdkafka's rebalance callback, on the consumer's own thread,
+/// through a connection of its own (the callback must answer before the group moves on).
+final class StoredOffsets: @unchecked Sendable {
+    // @unchecked: `connection` is used only from the consumer thread's rebalance callback, one at a time.
+    let connectionString: String
+    let logger: Logger
+    var connection: PostgresConnection?
+
+    init(connectionString: String, logger: Logger) {
+        self.connectionString = connectionString
+        self.logger = logger
+    }
+
+    func read(_ partitions: [TopicPartition]) -> [TopicPartition: Int64] {
+        do {
+            if connection?.isHealthy != true { connection = try PostgresConnection(connectionString: connectionString) }
+            let rows = try connection!.query("SELECT topic, partition, next_offset FROM consumer_offsets WHERE topic = ANY($1::text[])",
+                                             [PostgresArray(Array(Set(partitions.map(\.topic))))])
+            var offsets: [TopicPartition: Int64] = [:]
+            for row in rows {
+                let tp = TopicPartition(try row.decode(0), try row.decode(1))
+                if partitions.contains(tp) { offsets[tp] = try row.decode(2) }
+            }
+            return offsets
+        } catch {
+            // Starting from Kafka's committed offset instead is safe: the guarded offset update
+            // refuses a batch that does not start at the stored offset, and the consumer rejoins.
+            logger.error("could not read stored offsets", metadata: ["error": "\(error)"])
+            connection = nil
+            return [:]
+        }
+    }
+
+    func close() { connection = nil }
+}
+
+/// What `/quality` and `/overview` report about consumption.
+final class ConsumerState: Sendable {
+    struct Snapshot: Sendable {
+        var newestEventTime: [String: String] = [:]
+        var lastBatchAt: Date?
+    }
+
+    let snapshot = Mutex(Snapshot())
+
+    func applied(_ batch: [KafkaMessage]) {
+        snapshot.withLock { $0.lastBatchAt = Date() }
+    }
+}

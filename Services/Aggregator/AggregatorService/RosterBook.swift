@@ -1,0 +1,132 @@
+import EventContract
+import Foundation
+import Intake
+import Postgres
+
+/// The roster of creation subjects (动态摸排) the command center keeps: every change is stored,
+/// published to the compacted roster topic through the outbox, and releases the events that
+/// waited in quarantine for the subject.
+enum RosterBook {
+    enum Change: String, Sendable, Encodable {
+        case added, changed, unchanged
+    }
+
+    /// Adds or changes one subject in the caller's transaction.
+    static func upsert(_ subject: SubjectUpserted, on conn: PostgresConnection) throws -> Change {
+        let existing = try conn.query("SELECT name, type, county, township, active FROM subjects WHERE code = $1", [subject.code.rawValue]).first
+        if let existing {
+            let same = try existing.decode(0, as: String.self) == subject.name && existing.decode(1, as: String.self) == subject.type.rawValue
+                && existing.decode(2, as: String.self) == subject.county && existing.decode(3, as: String?.self) == subject.township
+                && existing.decode(4, as: Bool.self) == subject.active
+            if same { return .unchanged }
+        }
+        try conn.query("""
+            INSERT INTO subjects (code, name, type, county, township, active) VALUES ($1, $2, $3, $4, $5, $6)
+            ON CONFLICT (code) DO UPDATE SET name = excluded.name, type = excluded.type, county = excluded.county,
+                township = excluded.township, active = excluded.active, updated_at = now()
+            """, [subject.code.rawValue, subject.name, subject.type.rawValue, subject.county, subject.township, subject.active])
+        let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        try Outbox.append(.subjectUpserted(subject), subject: subject.code, time: now, on: conn)
+        if existing == nil { try releaseQuarantined(subject.code, on: conn) }
+        return existing == nil ? .added : .changed
+    }
+
+    /// Applies the events that waited for `code` to appear on the roster.
+    static func releaseQuarantined(_ code: SubjectCode, on conn: PostgresConnection) throws {
+        let waiting = try conn.query("""
+            SELECT id, raw FROM quarantine WHERE kind = 'unknown_subject' AND subject = $1 AND released_at IS NULL ORDER BY id FOR UPDATE
+            """, [code.rawValue])
+        guard !waiting.isEmpty else { return }
+        let events = try waiting.map { try CloudEvent.decode(try $0.decode(1, as: Bytea.self).bytes) }
+        _ = try BatchApplier.insertFacts(events, on: conn)
+        try conn.update("UPDATE quarantine SET released_at = now() WHERE id = ANY($1::bigint[])",
+                        [PostgresArray(try waiting.map { try $0.decode(0, as: Int64.self) })])
+    }
+}
+
+/// A roster CSV (UTF-8, header `code,name,type,county,township,active`), read row by row: a bad
+/// row is reported with its line number and never stops the good ones.
+struct RosterCSV {
+    struct Refusal: Sendable, Encodable {
+        let line: Int
+        let reason: String
+    }
+
+    static let header = ["code", "name", "type", "county", "township", "active"]
+
+    /// Valid rows with their line numbers, and the refused ones.
+    static func parse(_ text: String) -> (rows: [(line: Int, subject: SubjectUpserted)], refused: [Refusal]) {
+        var rows: [(Int, SubjectUpserted)] = []
+        var refused: [Refusal] = []
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
+        if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = String(first.dropFirst()) }
+        guard let headerLine = lines.first, fields(headerLine).map({ $0.trimmingCharacters(in: .whitespaces) }) == header else {
+            return ([], [Refusal(line: 1, reason: "the header must be \(header.joined(separator: ","))")])
+        }
+        var seen: [String: Int] = [:]
+        for (index, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let number = index + 1
+            let values = fields(line)
+            guard values.count == header.count else {
+                refused.append(Refusal(line: number, reason: "has \(values.count) fields; expected \(header.count)"))
+                continue
+            }
+            var object: [String: JSONValue] = [
+                "code": .string(values[0]), "name": .string(values[1]), "type": .string(values[2]), "county": .string(values[3]),
+            ]
+            if !values[4].isEmpty { object["township"] = .string(values[4]) }
+            switch values[5].lowercased() {
+            case "true", "1", "yes", "是": object["active"] = .bool(true)
+            case "false", "0", "no", "否": object["active"] = .bool(false)
+            default:
+                refused.append(Refusal(line: number, reason: "active: \"\(values[5])\" must be true or false"))
+                continue
+            }
+            do {
+                let subject = try SubjectUpserted.read(.object(object), path: "")
+                if let earlier = seen[subject.code.rawValue] {
+                    refused.append(Refusal(line: number, reason: "code \(subject.code) already on line \(earlier)"))
+                    continue
+                }
+                seen[subject.code.rawValue] = number
+                rows.append((number, subject))
+            } catch {
+                refused.append(Refusal(line: number, reason: error.description))
+            }
+        }
+        return (rows, refused)
+    }
+
+    /// Splits one CSV line (RFC 4180 quoting, no embedded line breaks).
+    static func fields(_ line: String) -> [String] {
+        var fields: [String] = []
+        var current = ""
+        var quoted = false
+        var chars = line.makeIterator()
+        while let c = chars.next() {
+            if quoted {
+                if c == "\"" {
+                    if let next = chars.next() {
+                        if next == "\"" { current.append("\"") } else {
+                            quoted = false
+                            if next == "," { fields.append(current); current = "" } else { current.append(next) }
+                        }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    current.append(c)
+                }
+            } else if c == "\"" {
+                quoted = true
+            } else if c == "," {
+                fields.append(current)
+                current = ""
+            } else {
+                current.append(c)
+            }
+        }
+        fields.append(current)
+        return fields.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+}
