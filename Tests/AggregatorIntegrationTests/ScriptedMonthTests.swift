@@ -19,14 +19,77 @@ import Testing
     static let admin = "office-token"
 
     @Test func aScriptedMonthGivesTheFiguresComputedFromTheScript() async throws {
+        try await Self.run(ScriptedCity(seed: 20_260_301), order: .asScripted, instances: 1)
+    }
+
+    /// Nothing is ordered across subjects: any interleaving gives the same view.
+    @Test func anotherInterleavingOfSubjectsGivesTheSameFigures() async throws {
+        try await Self.run(ScriptedCity(seed: 20_260_302), order: .interleaved(seed: 7), instances: 1)
+    }
+
+    /// Two aggregator instances in one consumer group split the partitions and give the view one gives.
+    @Test func twoInstancesInOneGroupGiveTheSameFigures() async throws {
+        try await Self.run(ScriptedCity(seed: 20_260_303), order: .asScripted, instances: 2)
+    }
+
+    enum Order {
+        case asScripted
+        /// Each subject's events in their order, subjects interleaved at random.
+        case interleaved(seed: UInt64)
+    }
+
+    static func run(_ city: ScriptedCity, order: Order, instances: Int) async throws {
         let broker = try PrivateBroker()
-        let city = ScriptedCity(seed: 20_260_301)
         let (configuration, databaseConfiguration) = try DepartmentHarness.configuration(service: "aggregator", bootstrapServers: broker.bootstrapServers)
         let database = PostgresClient(configuration: databaseConfiguration)
         let reader = ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: [:]))
-        let app = try await Aggregator.buildApplication(configuration: configuration, reader: reader, logger: Logger(label: "test.aggregator"))
+        let first = try await Aggregator.buildApplication(configuration: configuration, reader: reader, logger: Logger(label: "test.aggregator.1"))
+        let second = try await Aggregator.buildApplication(configuration: configuration, reader: reader, logger: Logger(label: "test.aggregator.2"))
 
-        try await app.test(.router) { client in
+        var published = city.events + city.duplicates
+        if case .interleaved(let seed) = order {
+            var random = ScriptedCity.Random(state: seed)
+            var queues = Dictionary(grouping: published, by: \.subject.rawValue).mapValues { $0 }
+            var keys = queues.keys.sorted()
+            published = []
+            while !keys.isEmpty {
+                let i = random.int(0..<keys.count)
+                published.append(queues[keys[i]]!.removeFirst())
+                if queues[keys[i]]!.isEmpty { keys.remove(at: i) }
+            }
+        }
+        let toPublish = published
+
+        try await first.test(.router) { client in
+            let body: @Sendable () async throws -> Void = {
+                try await Self.scriptedMonth(city, publishing: toPublish, client: client, database: database, broker: broker)
+            }
+            if instances == 2 {
+                try await second.test(.router) { other in
+                    // Both members hold partitions before anything is published: the split is real.
+                    #expect(try await DepartmentHarness.eventually(within: .seconds(60)) {
+                        let a = try await Self.assignment(client)
+                        let b = try await Self.assignment(other)
+                        return !a.isEmpty && !b.isEmpty && a.isDisjoint(with: b) && a.count + b.count == 36
+                    })
+                    try await body()
+                }
+            } else {
+                try await body()
+            }
+        }
+        await database.shutdown()
+        broker.stop()
+    }
+
+    static func assignment(_ client: any TestClientProtocol) async throws -> Set<String> {
+        let quality = DepartmentHarness.json(try await client.execute(uri: "/api/v1/quality", method: .get,
+                                                                      headers: [.authorization: "Bearer \(DepartmentHarness.reader)"]))
+        return Set((quality["thisInstance"] as? [String: Any])?["assignment"] as? [String] ?? [])
+    }
+
+    static func scriptedMonth(_ city: ScriptedCity, publishing published: [CloudEvent], client: any TestClientProtocol,
+                              database: PostgresClient, broker: PrivateBroker) async throws {
             // The roster, as the office imports it (without the subject it learns of later).
             var csv = "code,name,type,county,township,active\n"
             for s in city.subjects { csv += "\(s.code),主体\(s.code.rawValue.suffix(4)),\(s.type.rawValue),\(s.code.county),,\(s.active)\n" }
@@ -37,17 +100,19 @@ import Testing
 
             // The departments' events, some twice.
             let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers))
-            let published = city.events + city.duplicates
             for result in await producer.sendAll(published.map { event in
                 ProducerRecord(topic: event.source.topic, key: event.subject.rawValue, value: event.encoded(),
                                headers: [KafkaHeader(key: "content-type", value: CloudEvent.contentType)])
             }) { _ = try result.get() }
             await producer.close()
-            #expect(try await DepartmentHarness.eventually(within: .seconds(60)) {
+            #expect(try await DepartmentHarness.eventually(within: .seconds(90)) {
                 try await database.query("SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets")[0].decode(0, as: Int.self) == published.count
             })
+            // Nothing counted twice: one fact per distinct event about a known subject.
+            let known = Set(city.events.filter { $0.subject != city.lateSubject.code }.map(\.id))
+            #expect(try await database.query("SELECT count(*) FROM facts")[0].decode(0, as: Int.self) == known.count)
             let waiting = try await database.query("SELECT count(*) FROM quarantine WHERE kind = 'unknown_subject' AND released_at IS NULL")[0].decode(0, as: Int.self)
-            #expect(waiting == city.events.filter { $0.subject == city.lateSubject.code }.count + city.duplicates.filter { $0.subject == city.lateSubject.code }.count)
+            #expect(waiting == published.filter { $0.subject == city.lateSubject.code }.count)
 
             // The roster learns of the last subject: its waiting events count now.
             let put = try await client.execute(uri: "/api/v1/subjects/\(city.lateSubject.code)", method: .put,
@@ -58,9 +123,7 @@ import Testing
             let response = try await client.execute(uri: "/api/v1/overview?from=2026-03-01&asOf=2026-03-31", method: .get,
                                                     headers: [.authorization: "Bearer \(DepartmentHarness.reader)"])
             #expect(response.status == .ok)
-            let overview = DepartmentHarness.json(response)
-            let expected = city.expected()
-            try Self.compare(overview, expected)
+            try Self.compare(DepartmentHarness.json(response), city.expected())
 
             // The late subject's breach is explained down to the event.
             let subject = DepartmentHarness.json(try await client.execute(uri: "/api/v1/subjects/\(city.lateSubject.code)?from=2026-03-01&asOf=2026-03-31",
@@ -74,13 +137,12 @@ import Testing
             // As of an earlier date, later facts do not count.
             let early = DepartmentHarness.json(try await client.execute(uri: "/api/v1/overview?from=2026-03-01&asOf=2026-03-01", method: .get,
                                                                         headers: [.authorization: "Bearer \(DepartmentHarness.reader)"]))
+            let endOfDay = ScriptedCity.time(day: 1, hour: 24)
             let earlyBatches = city.records.values.filter { r in
-                if case .petitionRegistered = r.registered.data { r.registered.time <= ScriptedCity.time(day: 1, hour: 23) && (r.voidedAt.map { $0 > ScriptedCity.time(day: 1, hour: 23) } ?? true) } else { false }
+                guard case .petitionRegistered = r.registered.data else { return false }
+                return r.registered.time < endOfDay && (r.voidedAt.map { $0 >= endOfDay } ?? true)
             }.count
             #expect((early["petitions"] as? [String: Any])?["batches"] as? Int == earlyBatches)
-        }
-        await database.shutdown()
-        broker.stop()
     }
 
     static func compare(_ overview: [String: Any], _ expected: ScriptedCity.Expected) throws {

@@ -55,7 +55,7 @@ public enum Aggregator {
         ]).addRoutes(to: router)
         MetricsEndpoint.addRoute(to: router)
         OpenAPIEndpoint.addRoute(to: router, yaml: AggregatorOpenAPI.document)
-        CommandCenterController(db: db, queries: ComplianceQueries(settings: settings)).addRoutes(to: router)
+        CommandCenterController(db: db, queries: ComplianceQueries(settings: settings), consumer: consumer.state).addRoutes(to: router)
 
         return Application(
             router: router,

@@ -3,14 +3,17 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Intake
+import Kafka
 import NIOCore
 import Postgres
 import ServiceSupport
+import Synchronization
 
 /// The command center's API (DESIGN.md section 6): figures, subjects, the roster, data quality.
 struct CommandCenterController: Sendable {
     let db: PostgresClient
     let queries: ComplianceQueries
+    let consumer: ConsumerState
 
     func addRoutes(to router: Router<ServiceRequestContext>) {
         router.get("api/v1/overview") { request, context in try await overview(request, context) }
@@ -131,7 +134,7 @@ struct CommandCenterController: Sendable {
 
     func quality(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try context.require(.reader, .officeAdmin)
-        let report = try await db.withConnection { conn -> JSONValue in
+        let report: JSONValue = try await db.withConnection { conn -> JSONValue in
             let quarantine = try conn.query("""
                 SELECT id, topic, partition, "offset", kind, reason, subject, (extract(epoch FROM received_at) * 1000000)::bigint, released_at IS NOT NULL
                 FROM quarantine ORDER BY id DESC LIMIT 200
@@ -161,7 +164,13 @@ struct CommandCenterController: Sendable {
             }
             return ["quarantine": .array(quarantine), "sequenceGaps": .array(gaps), "freshness": .array(freshness), "offsets": .array(offsets)]
         }
-        return try Self.json(report)
+        guard case .object(var fields) = report else { return try Self.json(report) }
+        let snapshot = consumer.snapshot.withLock { $0 }
+        fields["thisInstance"] = [
+            "assignment": .array(snapshot.assignment.map { .string($0.description) }),
+            "lastBatchAt": snapshot.lastBatchAt.map { .string(Timestamp(unixMicros: Int64($0.timeIntervalSince1970 * 1_000_000)).description) } ?? .null,
+        ]
+        return try Self.json(JSONValue.object(fields))
     }
 
     static func json(_ value: some Encodable) throws -> Response {

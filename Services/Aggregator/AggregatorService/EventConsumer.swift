@@ -62,6 +62,7 @@ final class EventConsumer: Service, Sendable {
         do {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let batch = try await consumer.poll(maxMessages: configuration.batchSize, timeout: .milliseconds(100))
+                state.assigned(consumer.assignment)
                 guard !batch.isEmpty else { continue }
                 let result = try await db.withTransaction { try BatchApplier.apply(batch, on: $0) }
                 applied.increment(by: result.applied)
@@ -131,7 +132,8 @@ final class StoredOffsets: @unchecked Sendable {
 /// What `/quality` and `/overview` report about consumption.
 final class ConsumerState: Sendable {
     struct Snapshot: Sendable {
-        var newestEventTime: [String: String] = [:]
+        /// The partitions this instance holds.
+        var assignment: [TopicPartition] = []
         var lastBatchAt: Date?
     }
 
@@ -139,5 +141,9 @@ final class ConsumerState: Sendable {
 
     func applied(_ batch: [KafkaMessage]) {
         snapshot.withLock { $0.lastBatchAt = Date() }
+    }
+
+    func assigned(_ partitions: Set<TopicPartition>) {
+        snapshot.withLock { $0.assignment = partitions.sorted() }
     }
 }
