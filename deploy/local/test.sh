@@ -12,5 +12,7 @@ trap '"$ROOT/deploy/local/stack.sh" stop' EXIT
 set -a; source "$ENV_FILE"; set +a
 say "building (debug) with tests"
 swift build --build-tests
+# The crash-recovery tests run the aggregator as a process of its own.
+swift build --product aggregator
 say "running the tests"
 swift test --skip-build "$@"
