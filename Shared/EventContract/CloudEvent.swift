@@ -66,7 +66,7 @@ public struct CloudEvent: Sendable, Hashable {
     public static func decode(_ bytes: some Collection<UInt8>) throws(ContractViolation) -> CloudEvent {
         let json: JSONValue
         do {
-            json = try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+            json = try JSONParser.parse(bytes)
         } catch {
             throw ContractViolation("", "not valid JSON")
         }

@@ -134,7 +134,7 @@ public final class OutboxRelay: Service, Sendable {
                     next += 1
                 }
                 let type = EventType(rawValue: try row.decode(3))!
-                let data = try EventData.read(try JSONDecoder().decode(JSONValue.self, from: Data((try row.decode(6, as: String.self)).utf8)), as: type)
+                let data = try EventData.read(try JSONParser.parse((try row.decode(6, as: String.self)).utf8), as: type)
                 let event = CloudEvent(id: try row.decode(2), source: configuration.source, subject: try SubjectCode(validating: try row.decode(4)),
                                        time: Timestamp(rfc3339: try row.decode(5))!, sequence: UInt64(sequence), data: data)
                 return Pending(position: try row.decode(0), sequence: sequence, event: event)

@@ -146,7 +146,7 @@ public struct RecordStore: Sendable {
 
     static func text(_ micros: Int64) -> String { Timestamp(unixMicros: micros).description }
 
-    static func parse(_ json: String) throws -> JSONValue { try JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)) }
+    static func parse(_ json: String) throws -> JSONValue { try JSONParser.parse(json.utf8) }
 
     static func json(_ data: EventData) throws -> String {
         let encoder = JSONEncoder()

@@ -21,7 +21,7 @@ extension Request {
         }
         guard buffer.readableBytes > 0 else { throw Problem(.badRequest, "the request needs a JSON body") }
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+            return try JSONParser.parse(buffer.readableBytesView)
         } catch {
             throw Problem(.badRequest, "the request body is not valid JSON")
         }

@@ -18,7 +18,8 @@ func measure(_ label: String, items: Int, unit: String = "events", _ body: () as
     let elapsed = try await clock.measure { try await body() }
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     let rate = Double(items) / seconds
-    print(String(format: "%-52@ %9d %@ in %7.2f s  = %10.0f %@/s", label as NSString, items, unit as NSString, seconds, rate, unit as NSString))
+    let padded = label.padding(toLength: 56, withPad: " ", startingAt: 0)
+    print(padded + String(format: "%9d %@ in %7.2f s  = %10.0f %@/s", items, unit as NSString, seconds, rate, unit as NSString))
 }
 
 print("librdkafka \(Librdkafka.version); \(count) events\n")
@@ -35,6 +36,9 @@ let events = (0..<count).map { i in
 var encoded: [[UInt8]] = []
 await measure("encode CloudEvent (JSON)", items: count) { encoded = events.map { $0.encoded() } }
 print("    mean event size \(encoded.reduce(0) { $0 + $1.count } / count) bytes")
+await measure("reference: Foundation JSONDecoder into JSONValue", items: count) {
+    for bytes in encoded { _ = try! JSONDecoder().decode(JSONValue.self, from: Data(bytes)) }
+}
 await measure("decode + validate CloudEvent", items: count) {
     for bytes in encoded { _ = try! CloudEvent.decode(bytes) }
 }

@@ -60,7 +60,7 @@ struct CommandCenterController: Sendable {
                 behind[zero, default: []].append([
                     "eventId": .string(try fact.decode(0)), "type": .string(try fact.decode(1)),
                     "time": .string(Timestamp(unixMicros: try fact.decode(2)).description),
-                    "data": try JSONDecoder().decode(JSONValue.self, from: Data(try fact.decode(3, as: String.self).utf8)),
+                    "data": try JSONParser.parse(try fact.decode(3, as: String.self).utf8),
                 ])
             }
             let zeros: [String: JSONValue] = Dictionary(uniqueKeysWithValues: behind.map { zero, events in
