@@ -12,7 +12,7 @@ command -v wrk >/dev/null || { sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo; $sudo
 trap '"$ROOT/deploy/local/stack.sh" stop; kill $(jobs -p) 2>/dev/null || true' EXIT
 "$ROOT/deploy/local/stack.sh" start
 set -a; source "$ENV_FILE"; set +a
-swift build -c release --product petitions --product hazards --product cases 2>&1 | tail -1
+for product in petitions hazards cases; do swift build -c release --product "$product" 2>&1 | tail -1; done
 BIN="$(swift build -c release --show-bin-path)"
 
 VILLAGE=140403001001

@@ -18,7 +18,7 @@ trap 'exit 0' INT TERM
 "$ROOT/deploy/local/stack.sh" start
 set -a; source "$ENV_FILE"; set +a
 say "building the services (release; the first build takes several minutes)"
-swift build -c release --product petitions --product hazards --product cases
+for product in petitions hazards cases aggregator; do swift build -c release --product "$product"; done
 BIN="$(swift build -c release --show-bin-path)"
 
 # Demo tokens: configuration, never code. Replace them for anything but a demo.
