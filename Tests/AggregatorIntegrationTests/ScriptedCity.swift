@@ -30,6 +30,8 @@ struct ScriptedCity {
     var records: [String: Record] = [:]
     let lateSubject: Subject
     var sequences: [EventSource: UInt64] = [:]
+    /// Events of March 2025 (outside the period; they count only a year on).
+    var lastYear: [CloudEvent] = []
 
     static let from = Timestamp(rfc3339: "2026-03-01T00:00:00+08:00")!
     static let asOf = Timestamp(rfc3339: "2026-03-31T23:59:59.999999+08:00")!
@@ -71,6 +73,14 @@ struct ScriptedCity {
         for subject in subjects + [lateSubject] {
             for _ in 0..<random.int(0..<4) { script(subject.code, &random) }
         }
+        // A year earlier, for the year-on-year comparison: a petition and a criminal case.
+        let yearBefore = subjects[0].code
+        lastYear = [
+            publish(.petitions, yearBefore, Self.time(day: 5 - 365, hour: 9), .petitionRegistered(.init(
+                petitionId: UUIDv7.generate(), channel: .visit, persons: 1, lodgedLevel: .unit, collective: false, origin: .selfFound, category: "去年"))),
+            publish(.cases, yearBefore, Self.time(day: 10 - 365, hour: 9), .caseFiled(.init(
+                caseId: UUIDv7.generate(), kind: .criminal, category: .fraud, majorImpact: false))),
+        ]
         // The late subject certainly has a breach, so releasing it from quarantine changes the figures.
         registerPetition(lateSubject.code, day: 3, lodged: .city, collective: false, &random)
     }

@@ -123,7 +123,36 @@ import Testing
             let response = try await client.execute(uri: "/api/v1/overview?from=2026-03-01&asOf=2026-03-31", method: .get,
                                                     headers: [.authorization: "Bearer \(DepartmentHarness.reader)"])
             #expect(response.status == .ok)
-            try Self.compare(DepartmentHarness.json(response), city.expected())
+            let overview = DepartmentHarness.json(response)
+            try Self.compare(overview, city.expected())
+            let yoy = try #require(overview["yearOnYear"] as? [String: [String: Int]])
+            #expect(yoy["petitions"]?["previous"] == 1 && yoy["criminalCases"]?["previous"] == 1 && yoy["accidents"]?["previous"] == 0)
+            #expect(yoy["petitions"]?["current"] == city.expected().batches)
+
+            // The counties add up to the city, and are ranked by resolution rate, then compliance rate.
+            let ranked = DepartmentHarness.json(try await client.execute(uri: "/api/v1/counties?from=2026-03-01&asOf=2026-03-31", method: .get,
+                                                                         headers: [.authorization: "Bearer \(DepartmentHarness.reader)"]))
+            let counties = try #require(ranked["counties"] as? [[String: Any]])
+            #expect(counties.count == 3)
+            func sum(_ path: [String]) -> Int {
+                counties.map { county in
+                    var node: Any? = county
+                    for key in path { node = (node as? [String: Any])?[key] }
+                    return node as? Int ?? 0
+                }.reduce(0, +)
+            }
+            func cityFigure(_ path: [String]) -> Int? {
+                var node: Any? = overview
+                for key in path { node = (node as? [String: Any])?[key] }
+                return node as? Int
+            }
+            for path in [["subjects", "total"], ["compliance", "overall", "compliant"], ["problems", "total", "found"],
+                         ["problems", "total", "resolved"], ["problems", "total", "overdue"], ["petitions", "batches"], ["breaches", "case"]] {
+                #expect(sum(path) == cityFigure(path), "\(path)")
+            }
+            #expect(counties.map { $0["rank"] as? Int } == [1, 2, 3])
+            let rates = counties.map { (($0["problems"] as? [String: Any])?["total"] as? [String: Any])?["rate"] as? Double ?? -1 }
+            #expect(rates == rates.sorted(by: >))
 
             // The late subject's breach is explained down to the event.
             let subject = DepartmentHarness.json(try await client.execute(uri: "/api/v1/subjects/\(city.lateSubject.code)?from=2026-03-01&asOf=2026-03-31",

@@ -27,6 +27,9 @@ enum AggregatorOpenAPI {
         "paths": [
             "/api/v1/overview": ["get": ["summary": "The figures of the city (or one county)", "parameters": .array(window),
                                          "responses": ["200": ok, "400": problem("Bad date or county"), "401": problem("No token"), "403": problem("Wrong role")]]],
+            "/api/v1/counties": ["get": ["summary": "The figures per county, ranked by problem resolution rate, then compliance rate",
+                                         "parameters": .array(window),
+                                         "responses": ["200": ok, "400": problem("Bad date"), "401": problem("No token"), "403": problem("Wrong role")]]],
             "/api/v1/subjects/{code}": [
                 "get": ["summary": "One subject: its three zeros and the events behind each breach",
                         "parameters": .array([["name": "code", "in": "path", "required": true, "schema": ["type": "string"]]] + window),

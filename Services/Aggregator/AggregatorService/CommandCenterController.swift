@@ -17,6 +17,7 @@ struct CommandCenterController: Sendable {
 
     func addRoutes(to router: Router<ServiceRequestContext>) {
         router.get("api/v1/overview") { request, context in try await overview(request, context) }
+        router.get("api/v1/counties") { request, context in try await counties(request, context) }
         router.get("api/v1/subjects/:code") { request, context in try await subject(request, context) }
         router.put("api/v1/subjects/:code") { request, context in try await putSubject(request, context) }
         router.post("api/v1/subjects:import") { request, context in try await importRoster(request, context) }
@@ -36,6 +37,25 @@ struct CommandCenterController: Sendable {
             }
         }
         return try Self.json(overview)
+    }
+
+    func counties(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try context.require(.reader, .officeAdmin)
+        let window = try QueryWindow.parse(request.uri.queryParameters)
+        let queries = queries
+        let counties = try await db.withConnection { conn in
+            try conn.transaction { conn in
+                try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                return try queries.counties(window, on: conn)
+            }
+        }
+        return try Self.json(CountiesResponse(from: window.from.description, asOf: window.asOf.description, counties: counties))
+    }
+
+    struct CountiesResponse: Encodable {
+        let from: String
+        let asOf: String
+        let counties: [ComplianceQueries.CountyFigures]
     }
 
     /// One subject: its three zeros and the events behind each breach.

@@ -216,6 +216,56 @@ struct ComplianceQueries: Sendable {
             origin: ["selfFound": try totals.decode(3), "superiorAssigned": try totals.decode(4)], proxy: proxy)
     }
 
+    // MARK: - Year on year (三下降)
+
+    struct Comparison: Sendable, Encodable {
+        var current: Int
+        var previous: Int
+        var change: Int { current - previous }
+
+        enum CodingKeys: String, CodingKey { case current, previous, change }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(current, forKey: .current)
+            try c.encode(previous, forKey: .previous)
+            try c.encode(change, forKey: .change)
+        }
+    }
+
+    struct YearOnYear: Sendable, Encodable {
+        var petitions: Comparison
+        var accidents: Comparison
+        var criminalCases: Comparison
+    }
+
+    /// Petitions, accidents and criminal cases of the period against the same period a year earlier.
+    func yearOnYear(_ w: Window, on conn: PostgresConnection) throws -> YearOnYear {
+        func counts(_ w: Window) throws -> [Int] {
+            let row = try conn.query(Self.registered + """
+                SELECT count(*) FILTER (WHERE entity = 'petition'), count(*) FILTER (WHERE entity = 'accident'),
+                    count(*) FILTER (WHERE entity = 'case' AND data->>'kind' = 'criminal')
+                FROM registered
+                """, parameters(w))[0]
+            return try (0..<3).map { try row.decode($0, as: Int.self) }
+        }
+        let year: Int64 = 365 * 86_400 * 1_000_000
+        let now = try counts(w)
+        var earlier = w
+        earlier.from = Timestamp(unixMicros: w.from.unixMicros - year - (Self.spansLeapDay(w) ? 86_400_000_000 : 0), utcOffsetMinutes: w.from.utcOffsetMinutes)
+        earlier.asOf = Timestamp(unixMicros: w.asOf.unixMicros - year - (Self.spansLeapDay(w) ? 86_400_000_000 : 0), utcOffsetMinutes: w.asOf.utcOffsetMinutes)
+        let then = try counts(earlier)
+        return YearOnYear(petitions: Comparison(current: now[0], previous: then[0]), accidents: Comparison(current: now[1], previous: then[1]),
+                          criminalCases: Comparison(current: now[2], previous: then[2]))
+    }
+
+    /// Whether the year before the window's end holds a 29 February (then "a year earlier" is 366 days).
+    static func spansLeapDay(_ w: Window) -> Bool {
+        let text = w.asOf.description
+        guard let year = Int(text.prefix(4)), let month = Int(text.dropFirst(5).prefix(2)) else { return false }
+        let leap: (Int) -> Bool = { ($0 % 4 == 0 && $0 % 100 != 0) || $0 % 400 == 0 }
+        return month > 2 ? leap(year) : leap(year - 1)
+    }
+
     // MARK: - Overview
 
     struct Overview: Sendable, Encodable {
@@ -228,6 +278,7 @@ struct ComplianceQueries: Sendable {
         var breaches: Breaches
         var problems: Problems
         var petitions: Petitions
+        var yearOnYear: YearOnYear
         var freshness: String?
     }
 
@@ -237,6 +288,41 @@ struct ComplianceQueries: Sendable {
         return Overview(
             from: w.from.description, asOf: w.asOf.description, knownAt: w.knownAt?.description, county: w.county,
             subjects: subjects, compliance: compliance, breaches: breaches, problems: try problems(w, on: conn),
-            petitions: try petitions(w, on: conn), freshness: freshness.map { Timestamp(unixMicros: $0).description })
+            petitions: try petitions(w, on: conn), yearOnYear: try yearOnYear(w, on: conn),
+            freshness: freshness.map { Timestamp(unixMicros: $0).description })
+    }
+
+    // MARK: - Counties (排名通报)
+
+    struct CountyFigures: Sendable, Encodable {
+        var county: String
+        var rank: Int
+        /// Change since the ranking the office last saved (saved rankings come with the reports).
+        var rankChange: Int?
+        var subjects: SubjectCounts
+        var compliance: Compliance
+        var breaches: Breaches
+        var problems: Problems
+        var petitions: Petitions
+    }
+
+    /// Every county on the roster with its figures, ranked by problem resolution rate, then
+    /// compliance rate (ties by code).
+    func counties(_ w: Window, on conn: PostgresConnection) throws -> [CountyFigures] {
+        let codes = try conn.query("SELECT DISTINCT county FROM subjects WHERE active ORDER BY county").map { try $0.decode(0, as: String.self) }
+        var figures = try codes.map { code -> CountyFigures in
+            var window = w
+            window.county = code
+            let (subjects, compliance, breaches) = try compliance(window, on: conn)
+            return CountyFigures(county: code, rank: 0, rankChange: nil, subjects: subjects, compliance: compliance, breaches: breaches,
+                                 problems: try problems(window, on: conn), petitions: try petitions(window, on: conn))
+        }
+        figures.sort { a, b in
+            if a.problems.total.rate != b.problems.total.rate { return a.problems.total.rate > b.problems.total.rate }
+            if a.compliance.overall.rate != b.compliance.overall.rate { return a.compliance.overall.rate > b.compliance.overall.rate }
+            return a.county < b.county
+        }
+        for i in figures.indices { figures[i].rank = i + 1 }
+        return figures
     }
 }
