@@ -21,17 +21,26 @@ public struct RecordStore: Sendable {
         try RosterCache.requireActive(subject, on: conn)
         let id = payload.recordId
         let data = try Self.json(payload)
-        try conn.query("""
+        let deadline = Self.deadline(of: payload)
+        let created = try conn.query("""
             INSERT INTO records (id, entity, subject, county, status, occurred_at, deadline, data)
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
+            RETURNING (extract(epoch FROM created_at) * 1000000)::bigint
             """, [id, kind.entity.rawValue, subject.rawValue, subject.county, kind.initialStatus, time.description,
-                  Self.deadline(of: payload)?.description, data])
+                  deadline?.description, data])[0].decode(0, as: Int64.self)
         try history(id, action: "register", status: kind.initialStatus, actor: actor, time: time, details: data, on: conn)
         if let privateFields = kind.privateFields, let privateValue {
             try privateFields.store(conn, id, privateValue)
         }
         try Outbox.append(payload, subject: subject, time: time, on: conn)
-        return try find(kind, id: id, on: conn)!
+        // The new record as it was written, without reading it back.
+        let fields = try Self.parse(data)
+        let now = Self.text(created)
+        return RecordView(
+            id: id, kind: kind.entity, subject: subject.rawValue, county: subject.county, status: kind.initialStatus,
+            time: Self.text(time.unixMicros), deadline: deadline.map { Self.text($0.unixMicros) }, fields: fields, createdAt: now, updatedAt: now,
+            history: [RecordView.HistoryEntry(action: "register", status: kind.initialStatus, actor: actor.name, time: Self.text(time.unixMicros),
+                                              recordedAt: now, details: fields)])
     }
 
     // MARK: - Act

@@ -11,7 +11,7 @@ import Postgres
 /// | `HTTP_HOST`, `HTTP_PORT` | where to listen |
 /// | `DATABASE_URL` | the Postgres server; the service uses its own database on it |
 /// | `DATABASE_NAME` | that database (default: the service's name) |
-/// | `DATABASE_POOL_SIZE` | connections at most |
+/// | `DATABASE_POOL_SIZE` | connections at most (default 16: commits wait on the disk, so more in flight helps) |
 /// | `KAFKA_BOOTSTRAP_SERVERS` | `host:port,...` |
 /// | `KAFKA_LIBRDKAFKA_*` | passed to librdkafka: `KAFKA_LIBRDKAFKA_SASL_MECHANISMS=PLAIN` → `sasl.mechanisms=PLAIN` |
 /// | `AUTH_TOKENS` | `name:role:secret` or `name:role:sha256:<hex>`, comma-separated (secret) |
@@ -34,7 +34,7 @@ public struct ServiceConfiguration: Sendable {
         guard let url = reader.string(forKey: "database.url") else { throw Missing(description: "DATABASE_URL is required") }
         database = PostgresConfiguration(connectionString: url)
             .database(reader.string(forKey: "database.name", default: service))
-        database.poolSize = reader.int(forKey: "database.pool.size", default: 8)
+        database.poolSize = reader.int(forKey: "database.pool.size", default: 16)
         guard let servers = reader.string(forKey: "kafka.bootstrap.servers") else { throw Missing(description: "KAFKA_BOOTSTRAP_SERVERS is required") }
         kafka = KafkaClientConfiguration(bootstrapServers: servers.split(separator: ",").map(String.init))
         kafka.clientID = service
