@@ -17,10 +17,11 @@ public struct FieldReader: Sendable {
     func at(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
 
     /// Refuses fields the contract does not know, so a typo never silently drops data.
-    public func rejectUnknown(allowed: Set<String>) throws(ContractViolation) {
-        if let extra = fields.keys.filter({ !allowed.contains($0) }).sorted().first {
-            throw ContractViolation(at(extra), "is not a field of this contract (allowed: \(allowed.sorted().joined(separator: ", ")))")
-        }
+    public func rejectUnknown(allowed: some Collection<String>) throws(ContractViolation) {
+        // Payloads have a handful of fields: a linear look-up beats building a set per event.
+        guard fields.keys.contains(where: { !allowed.contains($0) }) else { return }
+        let extra = fields.keys.filter { !allowed.contains($0) }.sorted().first!
+        throw ContractViolation(at(extra), "is not a field of this contract (allowed: \(allowed.sorted().joined(separator: ", ")))")
     }
 
     func value(_ name: String) -> JSONValue? {
@@ -46,7 +47,7 @@ public struct FieldReader: Sendable {
 
     func checkedString(_ name: String, _ value: JSONValue) throws(ContractViolation) -> String {
         guard case .string(let s) = value else { throw ContractViolation(at(name), "must be a string, got \(value.kind)") }
-        guard !s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw ContractViolation(at(name), "must not be empty") }
+        guard s.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else { throw ContractViolation(at(name), "must not be empty") }
         guard s.count <= 500 else { throw ContractViolation(at(name), "is longer than 500 characters") }
         return s
     }
@@ -122,11 +123,27 @@ public struct FieldReader: Sendable {
         return t
     }
 
-    /// A UUID, returned in its canonical lower-case form.
+    /// A UUID (8-4-4-4-12 hex digits), returned in its canonical lower-case form.
     public func uuid(_ name: String) throws(ContractViolation) -> String {
         let s = try string(name)
-        guard let id = UUID(uuidString: s) else { throw ContractViolation(at(name), "\"\(s)\" is not a UUID") }
-        return id.uuidString.lowercased()
+        guard let canonical = Self.canonicalUUID(s) else { throw ContractViolation(at(name), "\"\(s)\" is not a UUID") }
+        return canonical
+    }
+
+    static func canonicalUUID(_ s: String) -> String? {
+        var bytes = Array(s.utf8)
+        guard bytes.count == 36 else { return nil }
+        for i in 0..<36 {
+            let c = bytes[i]
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                guard c == UInt8(ascii: "-") else { return nil }
+            } else if c >= 65 && c <= 70 {
+                bytes[i] = c + 32
+            } else {
+                guard (c >= 48 && c <= 57) || (c >= 97 && c <= 102) else { return nil }
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public func subjectCode(_ name: String) throws(ContractViolation) -> SubjectCode {

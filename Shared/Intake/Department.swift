@@ -49,28 +49,14 @@ public struct Department: Sendable {
         }
         let roster = RosterCache(db: db, kafka: configuration.kafka, logger: logger)
 
-        let router = Router(context: ServiceRequestContext.self)
-        router.middlewares.add(ProblemMiddleware())
-        router.middlewares.add(MetricsMiddleware())
-        router.middlewares.add(LogRequestsMiddleware(.info))
-        router.middlewares.add(BearerAuthMiddleware(tokens: configuration.tokens))
-        HealthController(checks: [
-            .init("database") {
-                do {
-                    try await db.query("SELECT 1")
-                    return (true, "ok")
-                } catch {
-                    return (false, "unreachable: \(error)")
-                }
-            },
+        let router = ServiceRouter.make(tokens: configuration.tokens, checks: [
+            .database(db),
             .init("roster") { roster.isReady ? (true, "loaded") : (false, "not read yet from \(EventSource.roster.topic)") },
             .init("outbox") {
                 let backlog = try? await db.withConnection { try Outbox.backlog(on: $0) }
                 return (true, backlog.map { "backlog \($0)" } ?? "backlog unknown")
             },
-        ]).addRoutes(to: router)
-        MetricsEndpoint.addRoute(to: router)
-        OpenAPIEndpoint.addRoute(to: router, yaml: DepartmentOpenAPI.document(title: title, description: summary, kinds: kinds, extraPaths: extraPaths))
+        ], openAPI: DepartmentOpenAPI.document(title: title, description: summary, kinds: kinds, extraPaths: extraPaths))
         RecordController(kinds: kinds, db: db).addRoutes(to: router)
         extraRoutes(router, db)
 
@@ -84,11 +70,7 @@ public struct Department: Sendable {
     /// The `@main` of a department: configuration from the environment, then run until SIGTERM.
     public func run(reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider())) async throws {
         let configuration = try ServiceConfiguration(reader: reader, service: name, defaultPort: defaultPort)
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = configuration.logLevel
-            return handler
-        }
+        ServiceRouter.bootstrapLogging(level: configuration.logLevel)
         let logger = Logger(label: "threezero.\(name)")
         let partitions = Int32(reader.int(forKey: "kafka.topic.partitions", default: 12))
         let app = try await buildApplication(configuration: configuration, partitions: partitions, logger: logger)

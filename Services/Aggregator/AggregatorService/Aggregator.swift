@@ -39,23 +39,7 @@ public enum Aggregator {
         settings.religiousSiteTarget = reader.double(forKey: "targets.religious.site", default: 0.90)
         settings.defaultDeadlineDays = reader.int(forKey: "problems.default.deadline.days", default: 30)
 
-        let router = Router(context: ServiceRequestContext.self)
-        router.middlewares.add(ProblemMiddleware())
-        router.middlewares.add(MetricsMiddleware())
-        router.middlewares.add(LogRequestsMiddleware(.info))
-        router.middlewares.add(BearerAuthMiddleware(tokens: configuration.tokens))
-        HealthController(checks: [
-            .init("database") {
-                do {
-                    try await db.query("SELECT 1")
-                    return (true, "ok")
-                } catch {
-                    return (false, "unreachable: \(error)")
-                }
-            },
-        ]).addRoutes(to: router)
-        MetricsEndpoint.addRoute(to: router)
-        OpenAPIEndpoint.addRoute(to: router, yaml: AggregatorOpenAPI.document)
+        let router = ServiceRouter.make(tokens: configuration.tokens, checks: [.database(db)], openAPI: AggregatorOpenAPI.document)
         CommandCenterController(db: db, queries: ComplianceQueries(settings: settings), consumer: consumer.state).addRoutes(to: router)
 
         return Application(
@@ -67,11 +51,7 @@ public enum Aggregator {
 
     public static func run(reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider())) async throws {
         let configuration = try ServiceConfiguration(reader: reader, service: "aggregator", defaultPort: 8080)
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = configuration.logLevel
-            return handler
-        }
+        ServiceRouter.bootstrapLogging(level: configuration.logLevel)
         let app = try await buildApplication(configuration: configuration, reader: reader, logger: Logger(label: "threezero.aggregator"))
         try await app.runService()
     }

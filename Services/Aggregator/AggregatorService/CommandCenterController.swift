@@ -30,25 +30,14 @@ struct CommandCenterController: Sendable {
         try context.require(.reader, .officeAdmin)
         let window = try QueryWindow.parse(request.uri.queryParameters)
         let queries = queries
-        let overview = try await db.withConnection { conn in
-            try conn.transaction { conn in
-                try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                return try queries.overview(window, on: conn)
-            }
-        }
-        return try Self.json(overview)
+        return try Self.json(try await snapshot { try queries.overview(window, on: $0) })
     }
 
     func counties(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try context.require(.reader, .officeAdmin)
         let window = try QueryWindow.parse(request.uri.queryParameters)
         let queries = queries
-        let counties = try await db.withConnection { conn in
-            try conn.transaction { conn in
-                try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                return try queries.counties(window, on: conn)
-            }
-        }
+        let counties = try await snapshot { try queries.counties(window, on: $0) }
         return try Self.json(CountiesResponse(from: window.from.description, asOf: window.asOf.description, counties: counties))
     }
 
@@ -191,6 +180,16 @@ struct CommandCenterController: Sendable {
             "lastBatchAt": snapshot.lastBatchAt.map { .string(Timestamp(unixMicros: Int64($0.timeIntervalSince1970 * 1_000_000)).description) } ?? .null,
         ]
         return try Self.json(JSONValue.object(fields))
+    }
+
+    /// Runs `body` in one read-only snapshot, so every figure of an answer sees the same facts.
+    func snapshot<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await db.withConnection { conn in
+            try conn.transaction { conn in
+                try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                return try body(conn)
+            }
+        }
     }
 
     static func json(_ value: some Encodable) throws -> Response {

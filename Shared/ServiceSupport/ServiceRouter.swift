@@ -1,0 +1,42 @@
+import Hummingbird
+import Logging
+import Postgres
+
+/// The router every ThreeZero service starts from: errors as problem+json, request metrics and
+/// logs, bearer tokens, `/health/*`, `/metrics` and `/openapi.yaml`.
+public enum ServiceRouter {
+    public static func make(tokens: TokenDirectory, checks: [HealthController.Check], openAPI: String) -> Router<ServiceRequestContext> {
+        let router = Router(context: ServiceRequestContext.self)
+        router.middlewares.add(ProblemMiddleware())
+        router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(LogRequestsMiddleware(.info))
+        router.middlewares.add(BearerAuthMiddleware(tokens: tokens))
+        HealthController(checks: checks).addRoutes(to: router)
+        MetricsEndpoint.addRoute(to: router)
+        OpenAPIEndpoint.addRoute(to: router, yaml: openAPI)
+        return router
+    }
+
+    /// Logs to standard output at `level`, once per process.
+    public static func bootstrapLogging(level: Logger.Level) {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }
+}
+
+extension HealthController.Check {
+    /// The service's database answers.
+    public static func database(_ db: PostgresClient) -> Self {
+        .init("database") {
+            do {
+                try await db.query("SELECT 1")
+                return (true, "ok")
+            } catch {
+                return (false, "unreachable: \(error)")
+            }
+        }
+    }
+}
