@@ -5,6 +5,8 @@ import Foundation
 /// `PostgresClient` runs on one of its own threads, never on Swift's cooperative pool.
 public final class PostgresConnection {
     let pointer: OpaquePointer
+    /// Statements prepared on this connection, by their SQL: each is parsed and planned once.
+    var prepared: [String: String] = [:]
 
     /// Opens a connection. Blocking: call it from a thread of your own (or through `PostgresClient`).
     public init(connectionString: String) throws(PostgresError) {
@@ -34,11 +36,31 @@ public final class PostgresConnection {
     /// Runs one statement with parameters (`$1`, `$2`, ...) and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws(PostgresError) -> PostgresRows {
+        try check(try run(sql, parameters))
+    }
+
+    /// Executes a prepared statement (preparing it on first use) and returns libpq's result.
+    func run(_ sql: String, _ parameters: [(any PostgresEncodable)?]) throws(PostgresError) -> OpaquePointer? {
+        let name = try statement(sql)
         let texts = parameters.map { $0?.postgresText }
-        let result = withCStrings(texts) { values in
-            PQexecParams(pointer, sql, Int32(values.count), nil, values.baseAddress, nil, nil, 0)
+        return withCStrings(texts) { values in
+            PQexecPrepared(pointer, name, Int32(values.count), values.baseAddress, nil, nil, 0)
         }
-        return try check(result)
+    }
+
+    func statement(_ sql: String) throws(PostgresError) -> String {
+        if let name = prepared[sql] { return name }
+        if prepared.count >= 500 {
+            try execute("DEALLOCATE ALL")
+            prepared.removeAll()
+        }
+        let name = "tz\(prepared.count)"
+        let result = PQprepare(pointer, name, sql, 0, nil)
+        guard let result else { throw PostgresError(.connection, message: Self.errorText(pointer)) }
+        defer { PQclear(result) }
+        try Self.checkStatus(result, connection: pointer)
+        prepared[sql] = name
+        return name
     }
 
     /// Runs statements without parameters (migrations, DDL); several may be separated by `;`.
@@ -49,10 +71,7 @@ public final class PostgresConnection {
     /// The number of rows the last statement changed is in its result; this returns it.
     @discardableResult
     public func update(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws(PostgresError) -> Int {
-        let texts = parameters.map { $0?.postgresText }
-        let result = withCStrings(texts) { values in
-            PQexecParams(pointer, sql, Int32(values.count), nil, values.baseAddress, nil, nil, 0)
-        }
+        let result = try run(sql, parameters)
         guard let result else { throw PostgresError(.connection, message: Self.errorText(pointer)) }
         defer { PQclear(result) }
         try Self.checkStatus(result, connection: pointer)
