@@ -18,21 +18,37 @@ public struct RecordStore: Sendable {
     public func register(_ kind: RecordKind, subject: SubjectCode, time: Timestamp, payload: EventData,
                          privateValue: JSONValue?, actor: Principal, on conn: PostgresConnection) throws -> RecordView {
         try checkNotInFuture(time)
-        try RosterCache.requireActive(subject, on: conn)
         let id = payload.recordId
         let data = try Self.json(payload)
         let deadline = Self.deadline(of: payload)
-        let created = try conn.query("""
-            INSERT INTO records (id, entity, subject, county, status, occurred_at, deadline, data)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)
-            RETURNING (extract(epoch FROM created_at) * 1000000)::bigint
+        // One statement: the roster check, the record, its history row and its outbox row.
+        let row = try conn.query("""
+            WITH listed AS (SELECT active FROM roster WHERE code = $3::text),
+            record AS (
+                INSERT INTO records (id, entity, subject, county, status, occurred_at, deadline, data)
+                SELECT $1::uuid, $2::text, $3::text, $4::text, $5::text, $6::timestamptz, $7::timestamptz, $8::jsonb FROM listed WHERE active
+                RETURNING id, created_at
+            ),
+            history AS (
+                INSERT INTO record_history (record_id, action, status, actor, occurred_at, details)
+                SELECT id, 'register', $5::text, $9::text, $6::timestamptz, $8::jsonb FROM record
+            ),
+            outbox AS (
+                INSERT INTO outbox (event_id, type, subject, time, data)
+                SELECT $10::uuid, $11::text, $3::text, $12::text, $8::jsonb FROM record
+            )
+            SELECT (SELECT active FROM listed), (SELECT (extract(epoch FROM created_at) * 1000000)::bigint FROM record)
             """, [id, kind.entity.rawValue, subject.rawValue, subject.county, kind.initialStatus, time.description,
-                  deadline?.description, data])[0].decode(0, as: Int64.self)
-        try history(id, action: "register", status: kind.initialStatus, actor: actor, time: time, details: data, on: conn)
+                  deadline?.description, data, actor.name, UUIDv7.generate(), payload.type.rawValue, time.description])[0]
+        guard let active = try row.decode(0, as: Bool?.self) else {
+            throw Problem(.unprocessableContent, "subject: \(subject) is not on the roster of creation subjects", field: "subject")
+        }
+        guard active, let created = try row.decode(1, as: Int64?.self) else {
+            throw Problem(.unprocessableContent, "subject: \(subject) is no longer active on the roster", field: "subject")
+        }
         if let privateFields = kind.privateFields, let privateValue {
             try privateFields.store(conn, id, privateValue)
         }
-        try Outbox.append(payload, subject: subject, time: time, on: conn)
         // The new record as it was written, without reading it back.
         let fields = try Self.parse(data)
         let now = Self.text(created)

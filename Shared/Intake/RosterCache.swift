@@ -113,16 +113,6 @@ public final class RosterCache: Service, Sendable {
         }
         applied.offsets.withLock { $0.merge(offsets) { _, new in new } }
     }
-
-    /// Refuses (422, naming the code) a subject that is not on the roster or not active.
-    public static func requireActive(_ subject: SubjectCode, on conn: PostgresConnection) throws {
-        guard let row = try conn.query("SELECT active FROM roster WHERE code = $1", [subject.rawValue]).first else {
-            throw Problem(.unprocessableContent, "subject: \(subject) is not on the roster of creation subjects", field: "subject")
-        }
-        guard try row.decode(0, as: Bool.self) else {
-            throw Problem(.unprocessableContent, "subject: \(subject) is no longer active on the roster", field: "subject")
-        }
-    }
 }
 
 /// The next offset to read per partition, as applied to the database; shared with the rebalance

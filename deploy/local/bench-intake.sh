@@ -2,7 +2,7 @@
 # Intake benchmark of the department services (release build) against the embedded stack:
 # for each service, wrk drives its main POST for a while, twice; prints requests/s, p50/p99,
 # and the service's resident memory idle and after each round (it must stay flat).
-#   deploy/local/bench-intake.sh [seconds-per-round]      default 30
+#   [CONNECTIONS=16] deploy/local/bench-intake.sh [seconds-per-round]      default 30 s, 16 connections
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
@@ -47,7 +47,7 @@ LUA
     sleep 2
     echo "== $service  POST $path   idle RSS $(rss $pid)"
     for round in 1 2; do
-        wrk -t2 -c32 -d"${SECONDS_PER_ROUND}s" --latency -s "$RUN_DIR/post.lua" "http://127.0.0.1:$port$path" >"$RUN_DIR/wrk.txt"
+        wrk -t2 -c"${CONNECTIONS:-16}" -d"${SECONDS_PER_ROUND}s" --latency -s "$RUN_DIR/post.lua" "http://127.0.0.1:$port$path" >"$RUN_DIR/wrk.txt"
         local rps p50 p99 total
         rps=$(awk '/Requests\/sec/ {print $2}' "$RUN_DIR/wrk.txt")
         p50=$(awk '$1 == "50%" {print $2}' "$RUN_DIR/wrk.txt")
