@@ -6,7 +6,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
 "$ROOT/deploy/local/install.sh"
-trap '"$ROOT/deploy/local/stack.sh" stop' EXIT
+cleanup() {
+    # Brokers and aggregators that fault tests start themselves, should a test die before stopping them.
+    pkill -9 -f "$STACK_DIR/bin-tansu" 2>/dev/null || true
+    pkill -9 -f "$ROOT/.build/.*/aggregator" 2>/dev/null || true
+    "$ROOT/deploy/local/stack.sh" stop
+}
+trap cleanup EXIT
 "$ROOT/deploy/local/stack.sh" start
 
 set -a; source "$ENV_FILE"; set +a
