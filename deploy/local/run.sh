@@ -19,6 +19,7 @@ trap 'exit 0' INT TERM
 "$ROOT/deploy/local/stack.sh" start
 set -a; source "$ENV_FILE"; set +a
 say "building the services (release; the first build takes several minutes)"
+# One product at a time: a plain `swift build` would also build the test support (and swift-nio-ssl).
 for product in petitions hazards cases aggregator; do swift build -c release --product "$product"; done
 BIN="$(swift build -c release --show-bin-path)"
 
@@ -29,7 +30,8 @@ export PETITIONS_IDENTITY_KEY="$(cat "$STACK_DIR/identity.key")"
 
 start_service() {
     local name=$1 port=$2
-    HTTP_PORT=$port "$BIN/$name" >>"$LOG_DIR/$name.log" 2>&1 &
+    # Own session: Ctrl-C reaches this script only, which stops the services first, then the stack.
+    HTTP_PORT=$port setsid "$BIN/$name" >>"$LOG_DIR/$name.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.2; done
     say "$name   http://127.0.0.1:$port   (OpenAPI: /openapi.yaml, log: .local/logs/$name.log)"

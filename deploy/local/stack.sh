@@ -34,7 +34,9 @@ start_broker() {
     KAFKA_PORT=$port
     if broker_running; then return 0; fi
     [[ -x "$STACK_DIR/bin-tansu" ]] || die "run deploy/local/install.sh first"
-    nohup "$STACK_DIR/bin-tansu" broker \
+    # A session of its own: a Ctrl-C meant for the run command must not take the broker down
+    # before the services have drained (the run command stops it last).
+    setsid nohup "$STACK_DIR/bin-tansu" broker \
         --listener-url "tcp://127.0.0.1:$port" \
         --advertised-listener-url "tcp://127.0.0.1:$port" \
         --storage-engine "memory://tansu/" >>"$LOG_DIR/tansu.log" 2>&1 &
