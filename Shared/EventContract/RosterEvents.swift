@@ -85,16 +85,9 @@ public struct RecordVoided: Sendable, Hashable, Encodable {
         return RecordVoided(entity: entity, recordId: try f.uuid(entity.idField), reason: try f.string("reason"))
     }
 
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Key.self)
-        try c.encode(recordId, forKey: Key(stringValue: entity.idField))
-        try c.encode(reason, forKey: Key(stringValue: "reason"))
+        var c = encoder.container(keyedBy: FieldKey.self)
+        try c.encode(recordId, forKey: FieldKey(entity.idField))
+        try c.encode(reason, forKey: FieldKey("reason"))
     }
 }

@@ -31,13 +31,6 @@ public struct RecordView: Sendable, Encodable {
         case id, kind, subject, county, status, time, deadline, fields, createdAt, updatedAt, history
     }
 
-    struct DynamicKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: Key.self)
         try c.encode(id, forKey: .id)
@@ -51,8 +44,8 @@ public struct RecordView: Sendable, Encodable {
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(updatedAt, forKey: .updatedAt)
         try c.encodeIfPresent(history, forKey: .history)
-        var extra = encoder.container(keyedBy: DynamicKey.self)
-        for (name, value) in privateFields { try extra.encode(value, forKey: DynamicKey(stringValue: name)) }
+        var extra = encoder.container(keyedBy: FieldKey.self)
+        for (name, value) in privateFields { try extra.encode(value, forKey: FieldKey(name)) }
     }
 
     /// The payload field `name` of the record, if present.
