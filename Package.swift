@@ -113,7 +113,8 @@ let package = Package(
             name: "AggregatorService",
             dependencies: ["EventContract", "Intake", "Kafka", "Postgres", "ServiceSupport",
                            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
-                           .product(name: "Metrics", package: "swift-metrics"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+                           .product(name: "Metrics", package: "swift-metrics"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Crypto", package: "swift-crypto")],
             path: "Services/Aggregator/AggregatorService", swiftSettings: swiftSettings),
         .executableTarget(
             name: "AggregatorMain", dependencies: ["AggregatorService"],

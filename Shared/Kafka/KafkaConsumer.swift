@@ -126,6 +126,21 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
+    /// The high watermarks librdkafka last learned from its fetches (no request to the broker);
+    /// partitions it has not fetched from yet are absent.
+    public func cachedHighWatermarks(_ partitions: some Sequence<TopicPartition>) -> [TopicPartition: Int64] {
+        var result: [TopicPartition: Int64] = [:]
+        for partition in partitions {
+            var low: Int64 = 0
+            var high: Int64 = 0
+            if rd_kafka_get_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
+               high >= 0 {
+                result[partition] = high
+            }
+        }
+        return result
+    }
+
     /// The partitions this member holds now.
     public var assignment: Set<TopicPartition> { rebalance.assignment }
 

@@ -185,9 +185,9 @@ struct ScriptedCity {
         var proxy: [ProxyLevel: Int] = [:]
     }
 
-    func expected(defaultDeadlineDays: Int = 30) -> Expected {
+    func expected(from: Timestamp = Self.from, asOf: Timestamp = Self.asOf, defaultDeadlineDays: Int = 30) -> Expected {
         var result = Expected()
-        let live = records.values.filter { $0.voidedAt == nil && $0.registered.time >= Self.from && $0.registered.time <= Self.asOf }
+        let live = records.values.filter { $0.voidedAt == nil && $0.registered.time >= from && $0.registered.time <= asOf }
         var breach: [String: [Bool]] = [:]
         for r in live {
             var b = breach[r.subject.rawValue] ?? [false, false, false]
@@ -208,12 +208,12 @@ struct ScriptedCity {
                 default: nil
                 }
                 let due = deadline ?? Timestamp(unixMicros: r.registered.time.unixMicros + Int64(defaultDeadlineDays) * 86_400_000_000)
-                let resolved = r.resolvedAt.map { $0 <= Self.asOf } ?? false
+                let resolved = r.resolvedAt.map { $0 <= asOf } ?? false
                 var l = result.ledger[r.entity] ?? [0, 0, 0, 0]
                 l[0] += 1
                 if resolved { l[1] += 1 } else {
                     l[2] += 1
-                    if due < Self.asOf { l[3] += 1 }
+                    if due < asOf { l[3] += 1 }
                 }
                 result.ledger[r.entity] = l
             }

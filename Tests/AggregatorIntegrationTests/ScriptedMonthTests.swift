@@ -42,7 +42,7 @@ import Testing
         let broker = try PrivateBroker()
         let (configuration, databaseConfiguration) = try DepartmentHarness.configuration(service: "aggregator", bootstrapServers: broker.bootstrapServers)
         let database = PostgresClient(configuration: databaseConfiguration)
-        let reader = ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: [:]))
+        let reader = ConfigReader(provider: EnvironmentVariablesProvider(environmentVariables: ["AGGREGATOR_CHECK_INTERVAL_SECONDS": "1"]))
         let first = try await Aggregator.buildApplication(configuration: configuration, reader: reader, logger: Logger(label: "test.aggregator.1"))
         let second = try await Aggregator.buildApplication(configuration: configuration, reader: reader, logger: Logger(label: "test.aggregator.2"))
 
@@ -114,6 +114,10 @@ import Testing
             let waiting = try await database.query("SELECT count(*) FROM quarantine WHERE kind = 'unknown_subject' AND released_at IS NULL")[0].decode(0, as: Int.self)
             #expect(waiting == published.filter { $0.subject == city.lateSubject.code }.count)
 
+            // What the command center saw before the roster changed, to reproduce it later as known then.
+            let knownAt = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            let countiesBefore = try await Self.get("/api/v1/counties?from=2026-03-01&asOf=2026-03-31", client)
+
             // The roster learns of the last subject: its waiting events count now.
             let put = try await client.execute(uri: "/api/v1/subjects/\(city.lateSubject.code)", method: .put,
                                                headers: [.authorization: "Bearer \(Self.admin)", .contentType: "application/json"],
@@ -154,6 +158,39 @@ import Testing
             let rates = counties.map { (($0["problems"] as? [String: Any])?["total"] as? [String: Any])?["rate"] as? Double ?? -1 }
             #expect(rates == rates.sorted(by: >))
 
+            // As known before the late subject was added, the ranking is what it was then, to the figure.
+            let knownAtText = knownAt.description.replacingOccurrences(of: "+", with: "%2B")
+            let reproduced = try await Self.get("/api/v1/counties?from=2026-03-01&asOf=2026-03-31&knownAt=\(knownAtText)", client)
+            #expect(NSDictionary(dictionary: ["c": reproduced["counties"] as Any]) == NSDictionary(dictionary: ["c": countiesBefore["counties"] as Any]))
+            #expect(NSDictionary(dictionary: ["c": ranked["counties"] as Any]) != NSDictionary(dictionary: ["c": countiesBefore["counties"] as Any]))
+
+            // This year so far, as known now: every fact lies before the asOf, so the maintained
+            // counters answer, and give the figures computed from the script for that window.
+            let yearEnd = Timestamp(rfc3339: "2026-12-31T23:59:59.999999+08:00")!
+            let year = try await Self.get("/api/v1/overview?asOf=2026-12-31", client)
+            #expect(year["from"] as? String == "2026-01-01T00:00:00+08:00")
+            try Self.compare(year, city.expected(from: Timestamp(rfc3339: "2026-01-01T00:00:00+08:00")!, asOf: yearEnd))
+            #expect(try await Self.conservationChecksHold(client))
+
+            // A breaching subject taken off the roster leaves the counters, and comes back with them.
+            let breaching = try #require(city.subjects.first { s in s.active && city.records.values.contains { r in
+                guard r.subject == s.code, r.voidedAt == nil, case .petitionRegistered(let p) = r.registered.data else { return false }
+                return p.lodgedLevel != .unit || p.collective
+            } })
+            for active in [false, true] {
+                let changed = try await client.execute(uri: "/api/v1/subjects/\(breaching.code)", method: .put,
+                                                       headers: [.authorization: "Bearer \(Self.admin)", .contentType: "application/json"],
+                                                       body: ByteBuffer(string: #"{"name":"主体","type":"\#(breaching.type.rawValue)","county":"\#(breaching.code.county)","active":\#(active)}"#))
+                #expect(changed.status == .ok)
+                let after = try await Self.get("/api/v1/overview?asOf=2026-12-31", client)
+                let total = ((after["compliance"] as? [String: Any])?["overall"] as? [String: Any])?["total"] as? Int
+                let petitionBreaches = (after["breaches"] as? [String: Int])?["petition"]
+                let expected = city.expected(from: Timestamp(rfc3339: "2026-01-01T00:00:00+08:00")!, asOf: yearEnd)
+                #expect(total == expected.active.values.reduce(0, +) - (active ? 0 : 1))
+                #expect(petitionBreaches == expected.breaches[0] - (active ? 0 : 1))
+                #expect(try await Self.conservationChecksHold(client))
+            }
+
             // The late subject's breach is explained down to the event.
             let subject = DepartmentHarness.json(try await client.execute(uri: "/api/v1/subjects/\(city.lateSubject.code)?from=2026-03-01&asOf=2026-03-31",
                                                                           method: .get, headers: [.authorization: "Bearer \(DepartmentHarness.reader)"]))
@@ -172,6 +209,26 @@ import Testing
                 return r.registered.time < endOfDay && (r.voidedAt.map { $0 >= endOfDay } ?? true)
             }.count
             #expect((early["petitions"] as? [String: Any])?["batches"] as? Int == earlyBatches)
+    }
+
+    static func get(_ uri: String, _ client: any TestClientProtocol) async throws -> [String: Any] {
+        let response = try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(DepartmentHarness.reader)"])
+        #expect(response.status == .ok, "\(uri)")
+        return DepartmentHarness.json(response)
+    }
+
+    /// Waits for a round of conservation checks that started after now, and tells whether all hold.
+    static func conservationChecksHold(_ client: any TestClientProtocol) async throws -> Bool {
+        let start = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        var checks: [[String: Any]] = []
+        _ = try await DepartmentHarness.eventually(within: .seconds(30)) {
+            checks = try await Self.get("/api/v1/quality", client)["conservationChecks"] as? [[String: Any]] ?? []
+            return checks.count == 4 && checks.allSatisfy { c in
+                (c["checkedAt"] as? String).flatMap(Timestamp.init(rfc3339:)).map { $0 > start } ?? false
+            }
+        }
+        for check in checks where check["ok"] as? Bool != true { Issue.record("conservation check \(check["name"] ?? "?"): \(check["detail"] ?? "")") }
+        return checks.count == 4 && checks.allSatisfy { $0["ok"] as? Bool == true }
     }
 
     static func compare(_ overview: [String: Any], _ expected: ScriptedCity.Expected) throws {

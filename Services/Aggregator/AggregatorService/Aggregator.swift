@@ -39,13 +39,17 @@ public enum Aggregator {
         settings.religiousSiteTarget = reader.double(forKey: "targets.religious.site", default: 0.90)
         settings.defaultDeadlineDays = reader.int(forKey: "problems.default.deadline.days", default: 30)
 
+        let queries = ComplianceQueries(settings: settings)
+        let checks = ConservationChecks(db: db, queries: queries, interval: .seconds(reader.int(forKey: "aggregator.check.interval.seconds", default: 60)),
+                                        logger: logger)
+
         let router = ServiceRouter.make(tokens: configuration.tokens, checks: [.database(db)], openAPI: AggregatorOpenAPI.document)
-        CommandCenterController(db: db, queries: ComplianceQueries(settings: settings), consumer: consumer.state).addRoutes(to: router)
+        CommandCenterController(db: db, queries: queries, consumer: consumer.state).addRoutes(to: router)
 
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "aggregator"),
-            services: [CloseOnShutdown { await db.shutdown() }, relay, consumer],
+            services: [CloseOnShutdown { await db.shutdown() }, relay, consumer, checks],
             logger: logger)
     }
 

@@ -3,7 +3,8 @@ import Postgres
 
 /// The aggregator's database: the roster it owns, every applied event (facts, with the time of
 /// the fact and the time it was recorded, so any figure can be asked as of a date and as known at
-/// a date), the consumed offsets (stored with the facts), the quarantine, and the roster outbox.
+/// a date), the consumed offsets (stored with the facts), the quarantine, the roster outbox, and
+/// the incrementally maintained view (record states, breaches per subject and year, figures).
 enum AggregatorSchema {
     static let migrations: [Migration] = [
         Migration(1, "subjects", """
@@ -17,8 +18,19 @@ enum AggregatorSchema {
                 updated_at timestamptz NOT NULL DEFAULT now()
             );
             CREATE INDEX subjects_by_county ON subjects (county, type) WHERE active;
+            -- Every version of every subject, so figures as known at a past time see the roster as it was then.
+            CREATE TABLE subject_versions (
+                id bigserial PRIMARY KEY,
+                code text NOT NULL,
+                type text NOT NULL,
+                county text NOT NULL,
+                active boolean NOT NULL,
+                recorded_at timestamptz NOT NULL DEFAULT now()
+            );
+            CREATE INDEX subject_versions_by_code ON subject_versions (code, recorded_at);
             """),
         Migration(2, "facts and offsets", """
+            -- One row per applied event: the fields the figures use, typed, and the event as received.
             CREATE TABLE facts (
                 event_id uuid PRIMARY KEY,
                 source text NOT NULL,
@@ -30,25 +42,37 @@ enum AggregatorSchema {
                 county text NOT NULL,
                 occurred_at timestamptz NOT NULL,
                 recorded_at timestamptz NOT NULL DEFAULT now(),
-                data jsonb NOT NULL
+                category text,
+                persons integer,
+                channel text,
+                origin text,
+                lodged_level text,
+                collective boolean,
+                level text,
+                deaths integer,
+                injuries integer,
+                kind text,
+                major_impact boolean,
+                deadline timestamptz,
+                event text NOT NULL
             );
-            CREATE INDEX facts_by_record ON facts (record_id);
             CREATE INDEX facts_by_subject ON facts (subject);
-            CREATE INDEX facts_by_type_time ON facts (type, occurred_at);
             -- The next offset to read per partition, written in the same transaction as the facts.
             CREATE TABLE consumer_offsets (
                 topic text NOT NULL,
                 partition integer NOT NULL,
                 next_offset bigint NOT NULL,
+                high_watermark bigint,          -- as the consumer last saw it: lag = high_watermark - next_offset
                 updated_at timestamptz NOT NULL DEFAULT now(),
                 PRIMARY KEY (topic, partition)
             );
-            -- Every sequence number seen per source (applied or quarantined): gaps are what is missing.
-            CREATE TABLE seen_sequences (
+            -- Runs of sequence numbers seen per source (applied or quarantined): gaps are what lies between.
+            CREATE TABLE sequence_runs (
                 source text NOT NULL,
-                sequence bigint NOT NULL,
-                PRIMARY KEY (source, sequence)
+                first bigint NOT NULL,
+                last bigint NOT NULL
             );
+            CREATE INDEX sequence_runs_by_source ON sequence_runs (source, first);
             """),
         Migration(3, "quarantine", """
             CREATE TABLE quarantine (
@@ -67,5 +91,73 @@ enum AggregatorSchema {
             );
             CREATE INDEX quarantine_waiting ON quarantine (subject) WHERE kind = 'unknown_subject' AND released_at IS NULL;
             """),
-    ] + [IntakeSchema.migrations[1]].map { Migration(4, "roster outbox", $0.sql) }
+    ] + [IntakeSchema.migrations[1]].map { Migration(4, "roster outbox", $0.sql) } + [
+        Migration(5, "maintained view", """
+            -- Each record (petition, dispute, hazard, accident, case, public-security problem) as all
+            -- its facts so far make it: merged per new fact, whatever order the facts arrive in.
+            CREATE TABLE record_state (
+                record_id uuid PRIMARY KEY,
+                entity text,                    -- null until the registering fact has arrived
+                subject text NOT NULL,
+                county text NOT NULL,
+                year integer,                   -- China Standard Time year of registration
+                registered_at timestamptz,
+                registered_event uuid,
+                deadline timestamptz,
+                persons integer,
+                online boolean,
+                origin text,
+                breach text,                    -- the zero it breaches: petition, accident, case, or null
+                criminal boolean,
+                proxy_level integer NOT NULL DEFAULT 0,  -- highest proxy: 1 village … 4 city
+                resolved_at timestamptz,
+                voided_at timestamptz
+            );
+            CREATE INDEX record_state_open_problems ON record_state (year, county)
+                WHERE entity IN ('dispute', 'hazard', 'security_problem') AND resolved_at IS NULL AND voided_at IS NULL;
+            CREATE INDEX record_state_compared ON record_state (registered_at)
+                WHERE entity = 'petition' OR entity = 'accident' OR (entity = 'case' AND criminal);
+            -- Live breaching records per subject and year: a subject is compliant in a year with none.
+            CREATE TABLE subject_year (
+                subject text NOT NULL,
+                year integer NOT NULL,
+                petition integer NOT NULL,
+                accident integer NOT NULL,
+                "case" integer NOT NULL,
+                PRIMARY KEY (subject, year)
+            );
+            -- Counters per registration year and county (year 0: the roster's active subjects).
+            CREATE TABLE figures (
+                year integer NOT NULL,
+                county text NOT NULL,
+                metric text NOT NULL,
+                value bigint NOT NULL,
+                PRIMARY KEY (year, county, metric)
+            );
+            -- Per department feed: the newest fact time, when the feed last moved the view, how many facts.
+            -- Maintained figures answer for any asOf at or after the newest fact of all feeds.
+            CREATE TABLE feeds (
+                source text PRIMARY KEY,
+                newest_fact timestamptz NOT NULL,
+                last_applied_at timestamptz NOT NULL,
+                facts bigint NOT NULL
+            );
+            -- Conservation checks: the latest result of each.
+            CREATE TABLE conservation_checks (
+                name text PRIMARY KEY,
+                ok boolean NOT NULL,
+                detail text NOT NULL,
+                checked_at timestamptz NOT NULL
+            );
+            -- Rankings the office saved (排名通报): the next ranking shows each county's change since the latest.
+            CREATE TABLE saved_rankings (
+                id bigserial PRIMARY KEY,
+                as_of timestamptz NOT NULL,
+                saved_at timestamptz NOT NULL DEFAULT now(),
+                saved_by text NOT NULL,
+                content_hash text NOT NULL,
+                ranking jsonb NOT NULL
+            );
+            """),
+    ]
 }

@@ -1,10 +1,10 @@
 import EventContract
-import Foundation
 import Kafka
 import Postgres
 
-/// Applies one batch of consumed messages to the view, in the caller's transaction: the facts,
-/// the quarantine, the sequences seen, and the consumed offsets — together or not at all.
+/// Applies one batch of consumed messages to the view: decoded and checked first, outside any
+/// transaction (`prepare`), then in one transaction (`apply`) the facts, the maintained view, the
+/// quarantine, the sequences seen and the consumed offsets — together or not at all.
 enum BatchApplier {
     /// Another instance owns the partition now (its stored offset moved on): nothing is applied.
     struct Fenced: Error, CustomStringConvertible {
@@ -19,6 +19,17 @@ enum BatchApplier {
         let subject: String?
     }
 
+    /// A batch decoded and checked against the contract, ready to apply.
+    struct Prepared: Sendable {
+        /// First and last offset per partition.
+        var ranges: [TopicPartition: (first: Int64, last: Int64)] = [:]
+        var valid: [(message: KafkaMessage, fact: Fact)] = []
+        var invalid: [Quarantined] = []
+        var count = 0
+        /// The partitions' high watermarks as the consumer knew them when it polled the batch.
+        var highWatermarks: [TopicPartition: Int64] = [:]
+    }
+
     struct Result: Sendable {
         var applied = 0
         var duplicates = 0
@@ -29,63 +40,63 @@ enum BatchApplier {
 
     static let sourceOfTopic: [String: EventSource] = Dictionary(uniqueKeysWithValues: [EventSource.petitions, .hazards, .cases].map { ($0.topic, $0) })
 
-    static func apply(_ messages: [KafkaMessage], on conn: PostgresConnection) throws -> Result {
-        var result = Result()
-        // 1. The guarded offsets: fences out an instance that lost a partition in a rebalance.
-        var ranges: [TopicPartition: (first: Int64, last: Int64)] = [:]
+    static func prepare(_ messages: [KafkaMessage]) -> Prepared {
+        var prepared = Prepared(count: messages.count)
+        prepared.valid.reserveCapacity(messages.count)
         for m in messages {
-            let current = ranges[m.topicPartition]
-            ranges[m.topicPartition] = (min(current?.first ?? m.offset, m.offset), max(current?.last ?? m.offset, m.offset))
-        }
-        for (tp, range) in ranges.sorted(by: { $0.key < $1.key }) {
-            let moved = try conn.update("""
-                UPDATE consumer_offsets SET next_offset = $4, updated_at = now()
-                WHERE topic = $1 AND partition = $2 AND next_offset = $3
-                """, [tp.topic, tp.partition, range.first, range.last + 1])
-            if moved == 0 {
-                let exists = try !conn.query("SELECT 1 FROM consumer_offsets WHERE topic = $1 AND partition = $2", [tp.topic, tp.partition]).isEmpty
-                guard !exists, try conn.update("""
-                    INSERT INTO consumer_offsets (topic, partition, next_offset) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING
-                    """, [tp.topic, tp.partition, range.last + 1]) == 1
-                else { throw Fenced(partition: tp) }
-            }
-            result.offsets[tp] = range.last + 1
-        }
-
-        // 2. Decode and check every message against the contract.
-        var valid: [(KafkaMessage, CloudEvent)] = []
-        for m in messages {
+            let current = prepared.ranges[m.topicPartition]
+            prepared.ranges[m.topicPartition] = (min(current?.first ?? m.offset, m.offset), max(current?.last ?? m.offset, m.offset))
             do {
                 let event = try CloudEvent.decode(m.value)
                 guard sourceOfTopic[m.topic] == event.source else {
                     throw ContractViolation("source", "\(event.source.rawValue) does not publish to \(m.topic)")
                 }
-                valid.append((m, event))
+                prepared.valid.append((m, Fact(event: event, text: String(decoding: m.value, as: UTF8.self))))
             } catch {
-                result.quarantined.append(Quarantined(message: m, reason: "\(error)", kind: "invalid", subject: nil))
+                prepared.invalid.append(Quarantined(message: m, reason: "\(error)", kind: "invalid", subject: nil))
             }
         }
+        return prepared
+    }
 
-        // 3. Subjects must be on the roster; the others wait in quarantine for it.
-        let codes = Array(Set(valid.map(\.1.subject.rawValue)))
+    static func apply(_ batch: Prepared, on conn: PostgresConnection) throws -> Result {
+        try ViewMaintenance.lock(conn)
+        var result = Result()
+        // 1. The guarded offsets: fences out an instance that lost a partition in a rebalance.
+        for (tp, range) in batch.ranges.sorted(by: { $0.key < $1.key }) {
+            let high = batch.highWatermarks[tp]
+            let moved = try conn.update("""
+                UPDATE consumer_offsets SET next_offset = $4, high_watermark = greatest(high_watermark, $5), updated_at = now()
+                WHERE topic = $1 AND partition = $2 AND next_offset = $3
+                """, [tp.topic, tp.partition, range.first, range.last + 1, high])
+            if moved == 0 {
+                let exists = try !conn.query("SELECT 1 FROM consumer_offsets WHERE topic = $1 AND partition = $2", [tp.topic, tp.partition]).isEmpty
+                guard !exists, try conn.update("""
+                    INSERT INTO consumer_offsets (topic, partition, next_offset, high_watermark) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
+                    """, [tp.topic, tp.partition, range.last + 1, high]) == 1
+                else { throw Fenced(partition: tp) }
+            }
+            result.offsets[tp] = range.last + 1
+        }
+
+        // 2. Subjects must be on the roster; the others wait in quarantine for it.
+        result.quarantined = batch.invalid
+        let codes = Array(Set(batch.valid.map(\.fact.event.subject.rawValue)))
         let known = Set(try conn.query("SELECT code FROM subjects WHERE code = ANY($1::text[])", [PostgresArray(codes)]).map { try $0.decode(0, as: String.self) })
-        var facts: [CloudEvent] = []
-        var seenIds = Set<String>()
-        for (m, event) in valid {
-            if !known.contains(event.subject.rawValue) {
-                result.quarantined.append(Quarantined(message: m, reason: "subject \(event.subject) is not on the roster", kind: "unknown_subject",
-                                                      subject: event.subject.rawValue))
-            } else if seenIds.insert(event.id).inserted {
-                facts.append(event)
+        var facts: [Fact] = []
+        facts.reserveCapacity(batch.valid.count)
+        for (m, fact) in batch.valid {
+            if known.contains(fact.event.subject.rawValue) {
+                facts.append(fact)
             } else {
-                result.duplicates += 1
+                result.quarantined.append(Quarantined(message: m, reason: "subject \(fact.event.subject) is not on the roster", kind: "unknown_subject",
+                                                      subject: fact.event.subject.rawValue))
             }
         }
-        let inserted = try insertFacts(facts, on: conn)
-        result.applied = inserted
-        result.duplicates += facts.count - inserted
+        result.applied = try applyFacts(facts, on: conn)
+        result.duplicates = facts.count - result.applied
 
-        try recordSequences(valid.map(\.1), on: conn)
+        try recordSequences(batch.valid.map(\.fact.event), on: conn)
         for q in result.quarantined {
             try conn.query("""
                 INSERT INTO quarantine (topic, partition, "offset", reason, kind, subject, raw) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -95,30 +106,36 @@ enum BatchApplier {
         return result
     }
 
-    /// Inserts facts (duplicates by event id are dropped); returns how many were new.
-    static func insertFacts(_ events: [CloudEvent], on conn: PostgresConnection) throws -> Int {
-        guard !events.isEmpty else { return 0 }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try events.map { String(decoding: try encoder.encode($0.data), as: UTF8.self) }
-        return try conn.update("""
-            INSERT INTO facts (event_id, source, sequence, type, entity, record_id, subject, county, occurred_at, data)
-            SELECT e.id, e.source, e.sequence, e.type, e.entity, e.record_id, e.subject, e.county, e.occurred_at, e.data::jsonb
-            FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::uuid[], $7::text[], $8::text[], $9::timestamptz[], $10::text[])
-                AS e(id, source, sequence, type, entity, record_id, subject, county, occurred_at, data)
-            ON CONFLICT (event_id) DO NOTHING
-            """, [
-                PostgresArray(events.map(\.id)), PostgresArray(events.map(\.source.rawValue)), PostgresArray(events.map { Int64($0.sequence) }),
-                PostgresArray(events.map(\.type.rawValue)), PostgresArray(events.map(\.type.entity.rawValue)),
-                PostgresArray(events.map(\.data.recordId)), PostgresArray(events.map(\.subject.rawValue)),
-                PostgresArray(events.map(\.subject.county)), PostgresArray(events.map(\.time.description)), PostgresArray(data),
-            ])
+    /// Stores the facts not seen before (by event id, also within `facts`) and moves the view by
+    /// what they say; returns how many were new. The caller holds the view lock.
+    static func applyFacts(_ facts: [Fact], on conn: PostgresConnection) throws -> Int {
+        guard !facts.isEmpty else { return 0 }
+        let stored = Set(try conn.query("SELECT event_id::text FROM facts WHERE event_id = ANY($1::uuid[])", [PostgresArray(facts.map(\.event.id))])
+            .map { try $0.decode(0, as: String.self) })
+        var seen = stored
+        let new = facts.filter { seen.insert($0.event.id).inserted }
+        guard !new.isEmpty else { return 0 }
+        try conn.copy(into: "facts", columns: Fact.columns, rows: new.lazy.map(\.row))
+        try ViewMaintenance.applyRecords(RecordChange.merging(new), on: conn)
+        try ViewMaintenance.touchFeeds(new, on: conn)
+        return new.count
     }
 
+    /// Notes the sequence numbers seen, as runs of consecutive numbers per source.
     static func recordSequences(_ events: [CloudEvent], on conn: PostgresConnection) throws {
         guard !events.isEmpty else { return }
-        try conn.update("""
-            INSERT INTO seen_sequences (source, sequence) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT DO NOTHING
-            """, [PostgresArray(events.map(\.source.rawValue)), PostgresArray(events.map { Int64($0.sequence) })])
+        var runs: [(source: String, first: Int64, last: Int64)] = []
+        let bySource = Dictionary(grouping: events.map { ($0.source.rawValue, Int64($0.sequence)) }, by: \.0)
+        for (source, numbers) in bySource.sorted(by: { $0.key < $1.key }) {
+            for n in numbers.map(\.1).sorted() {
+                if let last = runs.last, last.source == source, n <= last.last + 1 {
+                    runs[runs.count - 1].last = max(last.last, n)
+                } else {
+                    runs.append((source, n, n))
+                }
+            }
+        }
+        try conn.query("INSERT INTO sequence_runs (source, first, last) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])",
+                       [PostgresArray(runs.map(\.source)), PostgresArray(runs.map(\.first)), PostgresArray(runs.map(\.last))])
     }
 }

@@ -22,6 +22,8 @@ struct CommandCenterController: Sendable {
         router.put("api/v1/subjects/:code") { request, context in try await putSubject(request, context) }
         router.post("api/v1/subjects:import") { request, context in try await importRoster(request, context) }
         router.get("api/v1/quality") { request, context in try await quality(request, context) }
+        router.get("api/v1/rankings") { request, context in try await rankings(request, context) }
+        router.post("api/v1/rankings") { request, context in try await saveRanking(request, context) }
     }
 
     // MARK: - Figures
@@ -47,6 +49,29 @@ struct CommandCenterController: Sendable {
         let counties: [ComplianceQueries.CountyFigures]
     }
 
+    /// The rankings the office saved, newest first.
+    func rankings(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try context.require(.reader, .officeAdmin)
+        return try Self.json(try await db.withConnection { try SavedRankings.list(on: $0) })
+    }
+
+    /// `POST /api/v1/rankings?asOf=`: saves the county ranking as of that date (the office's notice);
+    /// later rankings show each county's change since it.
+    func saveRanking(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try context.require(.officeAdmin)
+        let window = try QueryWindow.parse(request.uri.queryParameters)
+        let queries = queries
+        let name = context.principal?.name ?? "unknown"
+        let saved = try await db.withConnection { conn in
+            try conn.transaction { conn in
+                try SavedRankings.save(try queries.counties(window, on: conn), asOf: window.asOf, by: name, on: conn)
+            }
+        }
+        var response = try Self.json(saved)
+        response.status = .created
+        return response
+    }
+
     /// One subject: its three zeros and the events behind each breach.
     func subject(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try context.require(.reader, .officeAdmin)
@@ -54,22 +79,28 @@ struct CommandCenterController: Sendable {
         let window = try QueryWindow.parse(request.uri.queryParameters)
         let detail = try await db.withConnection { conn -> [String: JSONValue]? in
             guard let row = try conn.query("SELECT code, name, type, county, township, active FROM subjects WHERE code = $1", [code]).first else { return nil }
-            let facts = try conn.query(ComplianceQueries.registered + """
-                SELECT event_id::text, type, (extract(epoch FROM occurred_at) * 1000000)::bigint, data::text,
+            let facts = try conn.query("""
+                WITH f AS (
+                    SELECT * FROM facts WHERE subject = $4 AND occurred_at <= $2 AND ($3::timestamptz IS NULL OR recorded_at <= $3)
+                )
+                SELECT event_id::text, type, (extract(epoch FROM occurred_at) * 1000000)::bigint, event,
                     CASE
-                        WHEN entity = 'petition' AND (data->>'lodgedLevel' <> 'unit' OR (data->>'collective')::boolean) THEN 'petition'
-                        WHEN entity = 'accident' AND (data->>'deaths')::int + (data->>'injuries')::int >= 1 THEN 'accident'
-                        WHEN entity = 'case' AND (data->>'kind' = 'criminal' OR (data->>'majorImpact')::boolean) THEN 'case'
+                        WHEN entity = 'petition' AND (lodged_level <> 'unit' OR collective) THEN 'petition'
+                        WHEN entity = 'accident' AND deaths + injuries >= 1 THEN 'accident'
+                        WHEN entity = 'case' AND (kind = 'criminal' OR (kind = 'public_order' AND major_impact)) THEN 'case'
                     END
-                FROM registered WHERE subject = $5 ORDER BY occurred_at
-                """, queries.parameters(window) + [code])
+                FROM f
+                WHERE type IN ('petition.registered', 'accident.reported', 'case.filed') AND occurred_at >= $1
+                    AND record_id NOT IN (SELECT record_id FROM f WHERE type LIKE '%.voided')
+                ORDER BY occurred_at
+                """, [window.from.description, window.asOf.description, window.knownAt?.description, code])
             var behind: [String: [JSONValue]] = ["petition": [], "accident": [], "case": []]
             for fact in facts {
                 guard let zero = try fact.decode(4, as: String?.self) else { continue }
                 behind[zero, default: []].append([
                     "eventId": .string(try fact.decode(0)), "type": .string(try fact.decode(1)),
                     "time": .string(Timestamp(unixMicros: try fact.decode(2)).description),
-                    "data": try JSONParser.parse(try fact.decode(3, as: String.self).utf8),
+                    "data": try Self.member("data", of: try JSONParser.parse(try fact.decode(3, as: String.self).utf8)),
                 ])
             }
             let zeros: [String: JSONValue] = Dictionary(uniqueKeysWithValues: behind.map { zero, events in
@@ -155,23 +186,33 @@ struct CommandCenterController: Sendable {
                     "receivedAt": .string(Timestamp(unixMicros: try row.decode(7)).description), "released": .bool(try row.decode(8)),
                 ]
             }
-            let gaps = try conn.query("""
-                SELECT source, count(*), max(sequence), max(sequence) - count(*) FROM seen_sequences GROUP BY source ORDER BY source
-                """).map { row -> JSONValue in
-                ["source": .string(try row.decode(0)), "seen": .integer(try row.decode(1)), "highest": .integer(try row.decode(2)),
-                 "missing": .integer(try row.decode(3))]
+            let gaps = try SequenceRuns.gaps(on: conn).map { gap -> JSONValue in
+                ["source": .string(gap.source), "highest": .integer(gap.highest), "missing": .integer(gap.missing),
+                 "ranges": .array(gap.ranges.prefix(100).map { ["from": .integer($0.lowerBound), "to": .integer($0.upperBound)] })]
             }
             let freshness = try conn.query("""
-                SELECT source, (extract(epoch FROM max(recorded_at)) * 1000000)::bigint, (extract(epoch FROM max(occurred_at)) * 1000000)::bigint
-                FROM facts GROUP BY source ORDER BY source
+                SELECT source, (extract(epoch FROM last_applied_at) * 1000000)::bigint, (extract(epoch FROM newest_fact) * 1000000)::bigint, facts
+                FROM feeds ORDER BY source
                 """).map { row -> JSONValue in
-                ["source": .string(try row.decode(0)), "lastRecordedAt": .string(Timestamp(unixMicros: try row.decode(1)).description),
-                 "newestFactTime": .string(Timestamp(unixMicros: try row.decode(2)).description)]
+                ["source": .string(try row.decode(0)), "lastAppliedAt": .string(Timestamp(unixMicros: try row.decode(1)).description),
+                 "newestFactTime": .string(Timestamp(unixMicros: try row.decode(2)).description), "facts": .integer(try row.decode(3))]
             }
-            let offsets = try conn.query("SELECT topic, partition, next_offset FROM consumer_offsets ORDER BY topic, partition").map { row -> JSONValue in
-                ["topic": .string(try row.decode(0)), "partition": .integer(try row.decode(1)), "nextOffset": .integer(try row.decode(2))]
+            let offsets = try conn.query("""
+                SELECT topic, partition, next_offset, high_watermark FROM consumer_offsets ORDER BY topic, partition
+                """).map { row -> JSONValue in
+                let next: Int64 = try row.decode(2)
+                let high = try row.decode(3, as: Int64?.self)
+                return ["topic": .string(try row.decode(0)), "partition": .integer(try row.decode(1)), "nextOffset": .integer(next),
+                        "highWatermark": high.map(JSONValue.integer) ?? .null, "lag": high.map { .integer(max(0, $0 - next)) } ?? .null]
             }
-            return ["quarantine": .array(quarantine), "sequenceGaps": .array(gaps), "freshness": .array(freshness), "offsets": .array(offsets)]
+            let checks = try conn.query("""
+                SELECT name, ok, detail, (extract(epoch FROM checked_at) * 1000000)::bigint FROM conservation_checks ORDER BY name
+                """).map { row -> JSONValue in
+                ["name": .string(try row.decode(0)), "ok": .bool(try row.decode(1)), "detail": .string(try row.decode(2)),
+                 "checkedAt": .string(Timestamp(unixMicros: try row.decode(3)).description)]
+            }
+            return ["quarantine": .array(quarantine), "sequenceGaps": .array(gaps), "freshness": .array(freshness), "offsets": .array(offsets),
+                    "conservationChecks": .array(checks)]
         }
         guard case .object(var fields) = report else { return try Self.json(report) }
         let snapshot = consumer.snapshot.withLock { $0 }
@@ -192,6 +233,11 @@ struct CommandCenterController: Sendable {
         }
     }
 
+    static func member(_ name: String, of value: JSONValue) -> JSONValue {
+        if case .object(let fields) = value { return fields[name] ?? .null }
+        return .null
+    }
+
     static func json(_ value: some Encodable) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -209,8 +255,8 @@ enum QueryWindow {
         let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
         let asOf = try values["asOf"].map { try instant($0, name: "asOf", endOfDay: true) } ?? now
         let knownAt = try values["knownAt"].map { try instant($0, name: "knownAt", endOfDay: true) }
-        let year = String(asOf.description.prefix(4))
-        let from = try values["from"].map { try instant($0, name: "from", endOfDay: false) } ?? Timestamp(rfc3339: "\(year)-01-01T00:00:00+08:00")!
+        let from = try values["from"].map { try instant($0, name: "from", endOfDay: false) }
+            ?? ComplianceQueries.startOfYear(RecordChange.chinaYear(asOf))
         guard from <= asOf else { throw Problem(.badRequest, "from: must not be after asOf", field: "from") }
         var county: String?
         if let c = values["county"] {

@@ -2,11 +2,12 @@ import EventContract
 import Foundation
 import Postgres
 
-/// The figures of DESIGN.md section 5, computed from the facts as they stood at `asOf` (facts by
-/// their own time) and as they were known at `knownAt` (facts by the time they were recorded).
+/// The figures of DESIGN.md section 5 as they stood at `asOf` (facts by their own time) and as
+/// they were known at `knownAt` (facts by the time they were recorded).
 ///
-/// Every figure comes from one `registered` set — the non-voided registering facts of the period —
-/// so the ledger adds up by construction: kinds sum to the total, counties to the city.
+/// The usual question — this year up to now, as known now — is answered from the maintained
+/// counters (`figures`), which hold every year's figures as of the newest fact. Any other window
+/// is recomputed from the facts; the conservation checks compare the two continuously.
 struct ComplianceQueries: Sendable {
     struct Window: Sendable {
         var from: Timestamp
@@ -27,22 +28,105 @@ struct ComplianceQueries: Sendable {
 
     let settings: Settings
 
-    /// The registering facts of the period that were not voided by `asOf`, as known at `knownAt`.
-    static let registered = """
-        WITH f AS (
-            SELECT * FROM facts
-            WHERE occurred_at <= $2 AND ($3::timestamptz IS NULL OR recorded_at <= $3) AND ($4::text IS NULL OR county = $4)
-        ),
-        voided AS (SELECT DISTINCT record_id FROM f WHERE type LIKE '%.voided'),
-        registered AS (
-            SELECT * FROM f
-            WHERE type IN ('petition.registered', 'dispute.found', 'hazard.found', 'accident.reported', 'case.filed', 'security_problem.found')
-              AND occurred_at >= $1 AND record_id NOT IN (SELECT record_id FROM voided)
-        )
+    // MARK: - Figures per county
+
+    /// The figures of the window per county: maintained when the window allows, else recomputed.
+    func figures(_ w: Window, on conn: PostgresConnection) throws -> [String: Figures] {
+        try maintained(w, on: conn) ?? recomputed(w, on: conn)
+    }
+
+    /// The maintained counters answer for a whole year so far, as known now, once every known
+    /// fact lies at or before `asOf`; nil for any other window.
+    func maintained(_ w: Window, on conn: PostgresConnection) throws -> [String: Figures]? {
+        let year = RecordChange.chinaYear(w.asOf)
+        guard w.knownAt == nil, w.from.unixMicros == Self.startOfYear(year).unixMicros else { return nil }
+        let newest = try conn.query("SELECT (extract(epoch FROM max(newest_fact)) * 1000000)::bigint FROM feeds")[0].decode(0, as: Int64?.self)
+        guard (newest ?? .min) <= w.asOf.unixMicros else { return nil }
+        let rows = try conn.query("""
+            SELECT county, metric, value FROM figures WHERE year IN (0, $1) AND ($2::text IS NULL OR county = $2)
+            UNION ALL
+            SELECT county, 'overdue.' || entity, count(*) FROM record_state
+            WHERE entity IN ('dispute', 'hazard', 'security_problem') AND resolved_at IS NULL AND voided_at IS NULL
+                AND year = $1 AND ($2::text IS NULL OR county = $2)
+                AND coalesce(deadline, registered_at + make_interval(days => $3)) < $4::timestamptz
+            GROUP BY county, entity
+            """, [year, w.county, settings.defaultDeadlineDays, w.asOf.description])
+        return Figures.byCounty(try rows.map { (try $0.decode(0), try $0.decode(1), try $0.decode(2)) })
+    }
+
+    /// The figures recomputed from the facts: the registering facts of the period not voided by
+    /// `asOf`, as known at `knownAt`; resolutions and proxies up to `asOf`.
+    func recomputed(_ w: Window, on conn: PostgresConnection) throws -> [String: Figures] {
+        let rows = try conn.query("""
+            WITH f AS (
+                SELECT * FROM facts
+                WHERE occurred_at <= $2 AND ($3::timestamptz IS NULL OR recorded_at <= $3) AND ($4::text IS NULL OR county = $4)
+            ),
+            voided AS (SELECT DISTINCT record_id FROM f WHERE type LIKE '%.voided'),
+            registered AS (
+                SELECT * FROM f
+                WHERE type IN ('petition.registered', 'dispute.found', 'hazard.found', 'accident.reported', 'case.filed', 'security_problem.found')
+                  AND occurred_at >= $1 AND record_id NOT IN (SELECT record_id FROM voided)
+            ),
+            resolved AS (SELECT DISTINCT record_id FROM f WHERE type IN ('dispute.resolved', 'hazard.rectified', 'security_problem.resolved')),
+            proxied AS (
+                SELECT record_id, max(CASE level WHEN 'village' THEN 1 WHEN 'township' THEN 2 WHEN 'county' THEN 3 ELSE 4 END) AS level
+                FROM f WHERE type = 'petition.proxied' GROUP BY record_id
+            ),
+            breaching AS (
+                SELECT subject,
+                    bool_or(entity = 'petition' AND (lodged_level <> 'unit' OR collective)) AS petition,
+                    bool_or(entity = 'accident' AND deaths + injuries >= 1) AS accident,
+                    bool_or(entity = 'case' AND (kind = 'criminal' OR (kind = 'public_order' AND major_impact))) AS "case"
+                FROM registered GROUP BY subject
+            ),
+            roster AS (
+                SELECT s.county, s.type, coalesce(b.petition, false) AS petition, coalesce(b.accident, false) AS accident,
+                    coalesce(b."case", false) AS "case"
+                FROM \(w.knownAt == nil ? "subjects" : Self.rosterKnownAt) s LEFT JOIN breaching b ON b.subject = s.code
+                WHERE s.active AND ($4::text IS NULL OR s.county = $4)
+            ),
+            problems AS (
+                SELECT r.county, r.entity, x.record_id IS NOT NULL AS resolved,
+                    x.record_id IS NULL AND coalesce(r.deadline, r.occurred_at + make_interval(days => $5)) < $2::timestamptz AS overdue
+                FROM registered r LEFT JOIN resolved x ON x.record_id = r.record_id
+                WHERE r.entity IN ('dispute', 'hazard', 'security_problem')
+            ),
+            petitions AS (
+                SELECT r.*, coalesce(p.level, 0) AS proxy_level FROM registered r LEFT JOIN proxied p ON p.record_id = r.record_id
+                WHERE r.entity = 'petition'
+            )
+            SELECT county, m.metric, count(*) FILTER (WHERE m.counted)
+            FROM roster CROSS JOIN LATERAL (VALUES ('subjects.' || type, true), ('breach.petition.' || type, petition),
+                ('breach.accident.' || type, accident), ('breach.case.' || type, "case"),
+                ('breach.any.' || type, petition OR accident OR "case")) AS m(metric, counted)
+            GROUP BY county, m.metric
+            UNION ALL
+            SELECT county, m.metric, count(*) FILTER (WHERE m.counted)
+            FROM problems CROSS JOIN LATERAL (VALUES ('found.' || entity, true), ('resolved.' || entity, resolved),
+                ('overdue.' || entity, overdue)) AS m(metric, counted)
+            GROUP BY county, m.metric
+            UNION ALL
+            SELECT county, m.metric, sum(m.value)
+            FROM petitions CROSS JOIN LATERAL (VALUES ('petition.batches', 1), ('petition.persons', persons),
+                ('petition.online', CASE WHEN channel = 'online' THEN 1 ELSE 0 END), ('petition.origin.' || origin, 1),
+                ('petition.proxy.' || proxy_level, CASE WHEN proxy_level > 0 THEN 1 ELSE 0 END)) AS m(metric, value)
+            GROUP BY county, m.metric
+            UNION ALL
+            SELECT county, 'accident.count', count(*) FROM registered WHERE entity = 'accident' GROUP BY county
+            UNION ALL
+            SELECT county, 'case.criminal', count(*) FROM registered WHERE entity = 'case' AND kind = 'criminal' GROUP BY county
+            """, [w.from.description, w.asOf.description, w.knownAt?.description, w.county, settings.defaultDeadlineDays])
+        return Figures.byCounty(try rows.map { (try $0.decode(0), try $0.decode(1), try $0.decode(2)) })
+    }
+
+    /// The roster as it was known at `knownAt` ($3): each subject's latest version recorded by then.
+    static let rosterKnownAt = """
+        (SELECT DISTINCT ON (code) code, county, type, active FROM subject_versions WHERE recorded_at <= $3 ORDER BY code, recorded_at DESC, id DESC)
         """
 
-    func parameters(_ w: Window) -> [(any PostgresEncodable)?] {
-        [w.from.description, w.asOf.description, w.knownAt?.description, w.county]
+    static func startOfYear(_ year: Int64) -> Timestamp {
+        Timestamp(rfc3339: String(format: "%04d-01-01T00:00:00+08:00", year))!
     }
 
     // MARK: - Compliance
@@ -82,46 +166,6 @@ struct ComplianceQueries: Sendable {
         var `case`: Int
     }
 
-    /// Per active subject type: how many, how many compliant; and how many subjects breach each zero.
-    func compliance(_ w: Window, on conn: PostgresConnection) throws -> (SubjectCounts, Compliance, Breaches) {
-        let rows = try conn.query(Self.registered + """
-            , breaches AS (
-                SELECT subject,
-                    bool_or(entity = 'petition' AND (data->>'lodgedLevel' <> 'unit' OR (data->>'collective')::boolean)) AS petition,
-                    bool_or(entity = 'accident' AND (data->>'deaths')::int + (data->>'injuries')::int >= 1) AS accident,
-                    bool_or(entity = 'case' AND (data->>'kind' = 'criminal' OR (data->>'majorImpact')::boolean)) AS criminal
-                FROM registered GROUP BY subject
-            )
-            SELECT s.type, count(*),
-                count(*) FILTER (WHERE NOT coalesce(b.petition OR b.accident OR b.criminal, false)),
-                count(*) FILTER (WHERE b.petition), count(*) FILTER (WHERE b.accident), count(*) FILTER (WHERE b.criminal)
-            FROM subjects s LEFT JOIN breaches b ON b.subject = s.code
-            WHERE s.active AND ($4::text IS NULL OR s.county = $4)
-            GROUP BY s.type
-            """, parameters(w))
-        var byType: [String: (total: Int, compliant: Int)] = [:]
-        var breaches = Breaches(petition: 0, accident: 0, case: 0)
-        for row in rows {
-            byType[try row.decode(0)] = (try row.decode(1), try row.decode(2))
-            breaches.petition += try row.decode(3, as: Int.self)
-            breaches.accident += try row.decode(4, as: Int.self)
-            breaches.case += try row.decode(5, as: Int.self)
-        }
-        func ratio(_ types: [SubjectType], target: Double?) -> Ratio {
-            let t = types.map { byType[$0.rawValue] ?? (0, 0) }
-            return Ratio(compliant: t.map(\.compliant).reduce(0, +), total: t.map(\.total).reduce(0, +), target: target)
-        }
-        let counts = SubjectCounts(total: byType.values.map(\.total).reduce(0, +),
-                                   byType: Dictionary(uniqueKeysWithValues: SubjectType.allCases.map { ($0.rawValue, byType[$0.rawValue]?.total ?? 0) }))
-        let compliance = Compliance(
-            overall: ratio(SubjectType.allCases, target: nil),
-            rural: ratio([.village, .community], target: settings.ruralTarget),
-            enterpriseInstitution: ratio([.enterprise, .institution], target: settings.enterpriseInstitutionTarget),
-            religiousSite: ratio([.religiousSite], target: settings.religiousSiteTarget),
-            byType: Dictionary(uniqueKeysWithValues: SubjectType.allCases.map { ($0.rawValue, ratio([$0], target: nil)) }))
-        return (counts, compliance, breaches)
-    }
-
     // MARK: - Problem ledger
 
     struct Ledger: Sendable, Encodable {
@@ -153,32 +197,6 @@ struct ComplianceQueries: Sendable {
         var total: Ledger
     }
 
-    /// Disputes, hazards and public-security problems: found in the period, resolved by `asOf`,
-    /// open, and overdue (open past their deadline, or past the default when they have none).
-    func problems(_ w: Window, on conn: PostgresConnection) throws -> Problems {
-        let rows = try conn.query(Self.registered + """
-            , resolutions AS (
-                SELECT DISTINCT record_id FROM f WHERE type IN ('dispute.resolved', 'hazard.rectified', 'security_problem.resolved')
-            )
-            SELECT r.entity, count(*), count(x.record_id),
-                count(*) FILTER (WHERE x.record_id IS NULL
-                    AND coalesce((r.data->>'deadline')::timestamptz, r.occurred_at + make_interval(days => $5)) < $2::timestamptz)
-            FROM registered r LEFT JOIN resolutions x ON x.record_id = r.record_id
-            WHERE r.entity IN ('dispute', 'hazard', 'security_problem')
-            GROUP BY r.entity
-            """, parameters(w) + [settings.defaultDeadlineDays])
-        var ledgers: [String: Ledger] = [:]
-        for row in rows {
-            let found: Int = try row.decode(1)
-            let resolved: Int = try row.decode(2)
-            ledgers[try row.decode(0)] = Ledger(found: found, resolved: resolved, open: found - resolved, overdue: try row.decode(3))
-        }
-        let dispute = ledgers["dispute"] ?? Ledger()
-        let hazard = ledgers["hazard"] ?? Ledger()
-        let security = ledgers["security_problem"] ?? Ledger()
-        return Problems(dispute: dispute, hazard: hazard, security: security, total: dispute + hazard + security)
-    }
-
     // MARK: - Petitions
 
     struct Petitions: Sendable, Encodable {
@@ -187,33 +205,6 @@ struct ComplianceQueries: Sendable {
         var onlineShare: Double
         var origin: [String: Int]
         var proxy: [String: Int]
-    }
-
-    /// Batches, persons, online share, origin, and each proxied petition once at the highest level.
-    func petitions(_ w: Window, on conn: PostgresConnection) throws -> Petitions {
-        let totals = try conn.query(Self.registered + """
-            SELECT count(*), coalesce(sum((data->>'persons')::int), 0),
-                count(*) FILTER (WHERE data->>'channel' = 'online'),
-                count(*) FILTER (WHERE data->>'origin' = 'self_found'),
-                count(*) FILTER (WHERE data->>'origin' = 'superior_assigned')
-            FROM registered WHERE entity = 'petition'
-            """, parameters(w))[0]
-        let proxies = try conn.query(Self.registered + """
-            , highest AS (
-                SELECT p.record_id, max(CASE p.data->>'level' WHEN 'village' THEN 1 WHEN 'township' THEN 2 WHEN 'county' THEN 3 ELSE 4 END) AS level
-                FROM f p JOIN registered r ON r.record_id = p.record_id
-                WHERE p.type = 'petition.proxied' GROUP BY p.record_id
-            )
-            SELECT level, count(*) FROM highest GROUP BY level
-            """, parameters(w))
-        var proxy = ["village": 0, "township": 0, "county": 0, "city": 0]
-        for row in proxies {
-            proxy[["village", "township", "county", "city"][try row.decode(0, as: Int.self) - 1]] = try row.decode(1)
-        }
-        let batches: Int = try totals.decode(0)
-        return Petitions(
-            batches: batches, persons: try totals.decode(1), onlineShare: batches == 0 ? 0 : Double(try totals.decode(2, as: Int.self)) / Double(batches),
-            origin: ["selfFound": try totals.decode(3), "superiorAssigned": try totals.decode(4)], proxy: proxy)
     }
 
     // MARK: - Year on year (三下降)
@@ -238,24 +229,29 @@ struct ComplianceQueries: Sendable {
         var criminalCases: Comparison
     }
 
-    /// Petitions, accidents and criminal cases of the period against the same period a year earlier.
-    func yearOnYear(_ w: Window, on conn: PostgresConnection) throws -> YearOnYear {
-        func counts(_ w: Window) throws -> [Int] {
-            let row = try conn.query(Self.registered + """
-                SELECT count(*) FILTER (WHERE entity = 'petition'), count(*) FILTER (WHERE entity = 'accident'),
-                    count(*) FILTER (WHERE entity = 'case' AND data->>'kind' = 'criminal')
-                FROM registered
-                """, parameters(w))[0]
-            return try (0..<3).map { try row.decode($0, as: Int.self) }
-        }
-        let year: Int64 = 365 * 86_400 * 1_000_000
-        let now = try counts(w)
+    /// Petitions, accidents and criminal cases of the period (from `current`) against the same
+    /// period a year earlier, as it stood then.
+    func yearOnYear(_ w: Window, current: Figures, on conn: PostgresConnection) throws -> YearOnYear {
+        let shift: Int64 = (365 + (Self.spansLeapDay(w) ? 1 : 0)) * 86_400_000_000
         var earlier = w
-        earlier.from = Timestamp(unixMicros: w.from.unixMicros - year - (Self.spansLeapDay(w) ? 86_400_000_000 : 0), utcOffsetMinutes: w.from.utcOffsetMinutes)
-        earlier.asOf = Timestamp(unixMicros: w.asOf.unixMicros - year - (Self.spansLeapDay(w) ? 86_400_000_000 : 0), utcOffsetMinutes: w.asOf.utcOffsetMinutes)
-        let then = try counts(earlier)
-        return YearOnYear(petitions: Comparison(current: now[0], previous: then[0]), accidents: Comparison(current: now[1], previous: then[1]),
-                          criminalCases: Comparison(current: now[2], previous: then[2]))
+        earlier.from = Timestamp(unixMicros: w.from.unixMicros - shift, utcOffsetMinutes: w.from.utcOffsetMinutes)
+        earlier.asOf = Timestamp(unixMicros: w.asOf.unixMicros - shift, utcOffsetMinutes: w.asOf.utcOffsetMinutes)
+        let previous: Figures
+        if w.knownAt == nil {
+            // Record states know when each record was registered and voided: enough for any asOf.
+            let row = try conn.query("""
+                SELECT count(*) FILTER (WHERE entity = 'petition'), count(*) FILTER (WHERE entity = 'accident'),
+                    count(*) FILTER (WHERE entity = 'case')
+                FROM record_state
+                WHERE (entity = 'petition' OR entity = 'accident' OR (entity = 'case' AND criminal))
+                    AND registered_at BETWEEN $1 AND $2 AND (voided_at IS NULL OR voided_at > $2) AND ($3::text IS NULL OR county = $3)
+                """, [earlier.from.description, earlier.asOf.description, w.county])[0]
+            previous = Figures(values: ["petition.batches": try row.decode(0), "accident.count": try row.decode(1), "case.criminal": try row.decode(2)])
+        } else {
+            previous = try recomputed(earlier, on: conn).values.reduce(Figures(), +)
+        }
+        func compare(_ metric: String) -> Comparison { Comparison(current: current[metric], previous: previous[metric]) }
+        return YearOnYear(petitions: compare("petition.batches"), accidents: compare("accident.count"), criminalCases: compare("case.criminal"))
     }
 
     /// Whether the year before the window's end holds a 29 February (then "a year earlier" is 366 days).
@@ -283,12 +279,12 @@ struct ComplianceQueries: Sendable {
     }
 
     func overview(_ w: Window, on conn: PostgresConnection) throws -> Overview {
-        let (subjects, compliance, breaches) = try compliance(w, on: conn)
-        let freshness = try conn.query("SELECT (extract(epoch FROM max(recorded_at)) * 1000000)::bigint FROM facts")[0].decode(0, as: Int64?.self)
+        let city = try figures(w, on: conn).values.reduce(Figures(), +)
+        let freshness = try conn.query("SELECT (extract(epoch FROM max(last_applied_at)) * 1000000)::bigint FROM feeds")[0].decode(0, as: Int64?.self)
         return Overview(
             from: w.from.description, asOf: w.asOf.description, knownAt: w.knownAt?.description, county: w.county,
-            subjects: subjects, compliance: compliance, breaches: breaches, problems: try problems(w, on: conn),
-            petitions: try petitions(w, on: conn), yearOnYear: try yearOnYear(w, on: conn),
+            subjects: city.subjectCounts(), compliance: city.compliance(settings), breaches: city.breaches(), problems: city.problems(),
+            petitions: city.petitions(), yearOnYear: try yearOnYear(w, current: city, on: conn),
             freshness: freshness.map { Timestamp(unixMicros: $0).description })
     }
 
@@ -306,23 +302,23 @@ struct ComplianceQueries: Sendable {
         var petitions: Petitions
     }
 
-    /// Every county on the roster with its figures, ranked by problem resolution rate, then
-    /// compliance rate (ties by code).
+    /// Every county with active subjects, ranked by problem resolution rate, then compliance rate
+    /// (ties by code), with each county's change in rank since the ranking the office last saved.
     func counties(_ w: Window, on conn: PostgresConnection) throws -> [CountyFigures] {
-        let codes = try conn.query("SELECT DISTINCT county FROM subjects WHERE active ORDER BY county").map { try $0.decode(0, as: String.self) }
-        var figures = try codes.map { code -> CountyFigures in
-            var window = w
-            window.county = code
-            let (subjects, compliance, breaches) = try compliance(window, on: conn)
-            return CountyFigures(county: code, rank: 0, rankChange: nil, subjects: subjects, compliance: compliance, breaches: breaches,
-                                 problems: try problems(window, on: conn), petitions: try petitions(window, on: conn))
+        var figures = try figures(w, on: conn).filter { $0.value.subjectCounts().total > 0 }.map { county, f in
+            CountyFigures(county: county, rank: 0, rankChange: nil, subjects: f.subjectCounts(), compliance: f.compliance(settings),
+                          breaches: f.breaches(), problems: f.problems(), petitions: f.petitions())
         }
         figures.sort { a, b in
             if a.problems.total.rate != b.problems.total.rate { return a.problems.total.rate > b.problems.total.rate }
             if a.compliance.overall.rate != b.compliance.overall.rate { return a.compliance.overall.rate > b.compliance.overall.rate }
             return a.county < b.county
         }
-        for i in figures.indices { figures[i].rank = i + 1 }
+        let saved = try SavedRankings.latestRanks(on: conn)
+        for i in figures.indices {
+            figures[i].rank = i + 1
+            figures[i].rankChange = saved?[figures[i].county].map { $0 - figures[i].rank }
+        }
         return figures
     }
 }

@@ -59,25 +59,41 @@ final class EventConsumer: Service, Sendable {
             configuration.topics.map { .init(name: $0, partitions: 12) } + [.init(name: configuration.deadLetterTopic, partitions: 1)], timeout: .seconds(10))
         try consumer.subscribe(topics: configuration.topics)
         defer { offsets.close() }
+        // While one batch is applied in Postgres, the next is polled and decoded here.
+        var inFlight: Task<BatchApplier.Result, any Error>?
         do {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                let batch = try await consumer.poll(maxMessages: configuration.batchSize, timeout: .milliseconds(100))
+                let batch = try await consumer.poll(maxMessages: configuration.batchSize, timeout: .milliseconds(inFlight == nil ? 100 : 0))
                 state.assigned(consumer.assignment)
-                guard !batch.isEmpty else { continue }
-                let result = try await db.withTransaction { try BatchApplier.apply(batch, on: $0) }
-                applied.increment(by: result.applied)
-                quarantined.increment(by: result.quarantined.count)
-                state.applied(batch)
-                try? await consumer.commit(result.offsets)
-                if !result.quarantined.isEmpty { await sendToDeadLetters(result.quarantined, producer: deadLetters) }
+                var prepared = batch.isEmpty ? nil : BatchApplier.prepare(batch)
+                if let partitions = prepared?.ranges.keys { prepared?.highWatermarks = consumer.cachedHighWatermarks(partitions) }
+                if let previous = inFlight {
+                    inFlight = nil
+                    try await finish(await previous.value, consumer: consumer, deadLetters: deadLetters)
+                }
+                if let prepared {
+                    let db = db
+                    inFlight = Task { try await db.withTransaction { try BatchApplier.apply(prepared, on: $0) } }
+                }
             }
+            if let previous = inFlight { try await finish(await previous.value, consumer: consumer, deadLetters: deadLetters) }
         } catch {
+            _ = await inFlight?.result
             await consumer.close()
             await deadLetters.close(timeout: .seconds(2))
             throw error
         }
         await consumer.close()
         await deadLetters.close(timeout: .seconds(5))
+    }
+
+    /// After a batch's transaction committed: metrics, offsets to Kafka, poison events to the dead-letter topic.
+    func finish(_ result: BatchApplier.Result, consumer: KafkaConsumer, deadLetters: KafkaProducer) async throws {
+        applied.increment(by: result.applied)
+        quarantined.increment(by: result.quarantined.count)
+        state.applied()
+        try? await consumer.commit(result.offsets)
+        if !result.quarantined.isEmpty { await sendToDeadLetters(result.quarantined, producer: deadLetters) }
     }
 
     func sendToDeadLetters(_ messages: [BatchApplier.Quarantined], producer: KafkaProducer) async {
@@ -139,7 +155,7 @@ final class ConsumerState: Sendable {
 
     let snapshot = Mutex(Snapshot())
 
-    func applied(_ batch: [KafkaMessage]) {
+    func applied() {
         snapshot.withLock { $0.lastBatchAt = Date() }
     }
 

@@ -13,11 +13,14 @@ enum RosterBook {
 
     /// Adds or changes one subject in the caller's transaction.
     static func upsert(_ subject: SubjectUpserted, on conn: PostgresConnection) throws -> Change {
+        try ViewMaintenance.lock(conn)
         let existing = try conn.query("SELECT name, type, county, township, active FROM subjects WHERE code = $1", [subject.code.rawValue]).first
+        var before: ViewMaintenance.RosterEntry?
         if let existing {
-            let same = try existing.decode(0, as: String.self) == subject.name && existing.decode(1, as: String.self) == subject.type.rawValue
-                && existing.decode(2, as: String.self) == subject.county && existing.decode(3, as: String?.self) == subject.township
-                && existing.decode(4, as: Bool.self) == subject.active
+            before = ViewMaintenance.RosterEntry(code: subject.code.rawValue, county: try existing.decode(2), type: try existing.decode(1),
+                                                 active: try existing.decode(4))
+            let same = try existing.decode(0, as: String.self) == subject.name && before?.type == subject.type.rawValue
+                && before?.county == subject.county && existing.decode(3, as: String?.self) == subject.township && before?.active == subject.active
             if same { return .unchanged }
         }
         try conn.query("""
@@ -25,6 +28,9 @@ enum RosterBook {
             ON CONFLICT (code) DO UPDATE SET name = excluded.name, type = excluded.type, county = excluded.county,
                 township = excluded.township, active = excluded.active, updated_at = now()
             """, [subject.code.rawValue, subject.name, subject.type.rawValue, subject.county, subject.township, subject.active])
+        try conn.query("INSERT INTO subject_versions (code, type, county, active) VALUES ($1, $2, $3, $4)",
+                       [subject.code.rawValue, subject.type.rawValue, subject.county, subject.active])
+        try ViewMaintenance.applyRoster(before: [(subject.code.rawValue, before)], on: conn)
         let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
         try Outbox.append(.subjectUpserted(subject), subject: subject.code, time: now, on: conn)
         if existing == nil { try releaseQuarantined(subject.code, on: conn) }
@@ -37,8 +43,11 @@ enum RosterBook {
             SELECT id, raw FROM quarantine WHERE kind = 'unknown_subject' AND subject = $1 AND released_at IS NULL ORDER BY id FOR UPDATE
             """, [code.rawValue])
         guard !waiting.isEmpty else { return }
-        let events = try waiting.map { try CloudEvent.decode(try $0.decode(1, as: Bytea.self).bytes) }
-        _ = try BatchApplier.insertFacts(events, on: conn)
+        let facts = try waiting.map { row -> Fact in
+            let raw = try row.decode(1, as: Bytea.self).bytes
+            return Fact(event: try CloudEvent.decode(raw), text: String(decoding: raw, as: UTF8.self))
+        }
+        _ = try BatchApplier.applyFacts(facts, on: conn)
         try conn.update("UPDATE quarantine SET released_at = now() WHERE id = ANY($1::bigint[])",
                         [PostgresArray(try waiting.map { try $0.decode(0, as: Int64.self) })])
     }

@@ -1,0 +1,137 @@
+import EventContract
+import Postgres
+
+/// One applied event as a row of `facts`: the fields the figures use, typed, and the event as it
+/// arrived.
+struct Fact: Sendable {
+    let event: CloudEvent
+    /// The event's JSON as received (UTF-8).
+    let text: String
+
+    var entity: Entity { event.type.entity }
+
+    static let columns = [
+        "event_id", "source", "sequence", "type", "entity", "record_id", "subject", "county", "occurred_at", "category", "persons",
+        "channel", "origin", "lodged_level", "collective", "level", "deaths", "injuries", "kind", "major_impact", "deadline", "event",
+    ]
+
+    /// The values of `columns`, for COPY.
+    var row: [(any PostgresEncodable)?] {
+        var category: String?, persons: Int64?, channel: String?, origin: String?, lodgedLevel: String?, collective: Bool?
+        var level: String?, deaths: Int64?, injuries: Int64?, kind: String?, majorImpact: Bool?, deadline: Timestamp?
+        switch event.data {
+        case .petitionRegistered(let p):
+            (category, persons, channel, origin) = (p.category, p.persons, p.channel.rawValue, p.origin.rawValue)
+            (lodgedLevel, collective) = (p.lodgedLevel.rawValue, p.collective)
+        case .petitionProxied(let p): level = p.level.rawValue
+        case .disputeFound(let d): (category, deadline) = (d.category, d.deadline)
+        case .hazardFound(let h): (category, deadline) = (h.category, h.deadline)
+        case .accidentReported(let a): (kind, deaths, injuries) = (a.kind, a.deaths, a.injuries)
+        case .caseFiled(let c): (kind, category, majorImpact) = (c.kind.rawValue, c.category.rawValue, c.majorImpact)
+        case .securityProblemFound(let s): (category, deadline) = (s.category, s.deadline)
+        case .petitionResolved, .disputeResolved, .hazardRectified, .caseSolved, .securityProblemResolved, .subjectUpserted, .voided: break
+        }
+        return [
+            event.id, event.source.rawValue, Int64(event.sequence), event.type.rawValue, entity.rawValue, event.data.recordId,
+            event.subject.rawValue, event.subject.county, event.time.description, category, persons, channel, origin, lodgedLevel,
+            collective, level, deaths, injuries, kind, majorImpact, deadline?.description, text,
+        ]
+    }
+}
+
+/// What a set of facts says about one record, merged whatever order the facts come in: the
+/// registering fact gives what the record is; resolutions and voids count from their earliest
+/// time; proxies count at their highest level. Merging with the stored state is the same
+/// operation, done by the database (`ViewMaintenance.applyRecords`).
+struct RecordChange: Sendable {
+    let recordId: String
+    let subject: SubjectCode
+    var entity: Entity?
+    var registeredAt: Timestamp?
+    var registeredEvent: String?
+    var deadline: Timestamp?
+    var persons: Int64?
+    var online: Bool?
+    var origin: String?
+    /// The zero the record breaches, if any: petition, accident, case.
+    var breach: String?
+    var criminal: Bool?
+    var proxyLevel = 0
+    var resolvedAt: Timestamp?
+    var voidedAt: Timestamp?
+
+    init(recordId: String, subject: SubjectCode) {
+        self.recordId = recordId
+        self.subject = subject
+    }
+
+    /// Every record touched by `facts`, with what they say.
+    static func merging(_ facts: [Fact]) -> [RecordChange] {
+        var changes: [String: RecordChange] = [:]
+        for fact in facts {
+            let event = fact.event
+            let id = event.data.recordId
+            changes[id, default: RecordChange(recordId: id, subject: event.subject)].merge(event)
+        }
+        return changes.values.sorted { $0.recordId < $1.recordId }
+    }
+
+    mutating func merge(_ event: CloudEvent) {
+        func register(_ entity: Entity) {
+            self.entity = entity
+            registeredAt = event.time
+            registeredEvent = event.id
+        }
+        switch event.data {
+        case .petitionRegistered(let p):
+            register(.petition)
+            (persons, online, origin) = (p.persons, p.channel == .online, p.origin.rawValue)
+            breach = p.lodgedLevel != .unit || p.collective ? "petition" : nil
+        case .disputeFound(let d):
+            register(.dispute)
+            deadline = d.deadline
+        case .hazardFound(let h):
+            register(.hazard)
+            deadline = h.deadline
+        case .securityProblemFound(let s):
+            register(.securityProblem)
+            deadline = s.deadline
+        case .accidentReported(let a):
+            register(.accident)
+            breach = a.deaths + a.injuries >= 1 ? "accident" : nil
+        case .caseFiled(let c):
+            register(.case)
+            criminal = c.kind == .criminal
+            breach = c.kind == .criminal || (c.kind == .publicOrder && c.majorImpact) ? "case" : nil
+        case .petitionProxied(let p):
+            proxyLevel = max(proxyLevel, Self.proxyLevels.firstIndex(of: p.level.rawValue)! + 1)
+        case .disputeResolved, .hazardRectified, .securityProblemResolved, .petitionResolved, .caseSolved:
+            resolvedAt = min(resolvedAt ?? event.time, event.time)
+        case .voided:
+            voidedAt = min(voidedAt ?? event.time, event.time)
+        case .subjectUpserted:
+            break
+        }
+    }
+
+    static let proxyLevels = ["village", "township", "county", "city"]
+
+    /// The China Standard Time year of registration.
+    var year: Int64? { registeredAt.map { Self.chinaYear($0) } }
+
+    /// The civil year of an instant in China Standard Time (+08:00, no daylight saving).
+    static func chinaYear(_ t: Timestamp) -> Int64 {
+        let microsPerDay: Int64 = 86_400_000_000
+        let local = t.unixMicros + Int64(Timestamp.chinaStandardTimeOffset) * 60_000_000
+        let days = local >= 0 ? local / microsPerDay : (local - microsPerDay + 1) / microsPerDay
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return yoe + era * 400 + (month <= 2 ? 1 : 0)
+    }
+}
