@@ -19,12 +19,14 @@ let package = Package(
         .executable(name: "cases", targets: ["CasesMain"]),
         .executable(name: "aggregator", targets: ["AggregatorMain"]),
         .executable(name: "threezero-bench", targets: ["Benchmarks"]),
+        .executable(name: "threezero-aggregator-bench", targets: ["AggregatorBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
@@ -117,7 +119,9 @@ let package = Package(
                            .product(name: "Crypto", package: "swift-crypto")],
             path: "Services/Aggregator/AggregatorService", swiftSettings: swiftSettings),
         .executableTarget(
-            name: "AggregatorMain", dependencies: ["AggregatorService"],
+            name: "AggregatorMain",
+            dependencies: ["AggregatorService", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Configuration", package: "swift-configuration")],
             path: "Services/Aggregator/Main", swiftSettings: swiftSettings),
 
         // MARK: - Tests
@@ -160,5 +164,8 @@ let package = Package(
         .executableTarget(
             name: "Benchmarks", dependencies: ["Kafka", "Postgres", "EventContract"],
             path: "Tests/Benchmarks", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "AggregatorBenchmark", dependencies: ["Kafka", "Postgres", "EventContract"],
+            path: "Tests/AggregatorBenchmark", swiftSettings: swiftSettings),
     ]
 )

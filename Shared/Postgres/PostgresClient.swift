@@ -84,6 +84,19 @@ public final class PostgresClient: Sendable {
     }
 
     /// Creates `name` on the server if it does not exist (database per service).
+    /// Drops database `name` if it exists (benchmarks clean up after themselves).
+    public static func dropDatabase(_ name: String, server: PostgresConfiguration) async throws {
+        try PostgresConnection.checkIdentifier(name)
+        let admin = PostgresClient(configuration: PostgresConfiguration(connectionString: server.database("postgres").connectionString, poolSize: 1))
+        do {
+            try await admin.withConnection { try $0.execute("DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+            await admin.shutdown()
+        } catch {
+            await admin.shutdown()
+            throw error
+        }
+    }
+
     public static func createDatabaseIfMissing(_ name: String, server: PostgresConfiguration) async throws {
         try PostgresConnection.checkIdentifier(name)
         let admin = PostgresClient(configuration: PostgresConfiguration(connectionString: server.database("postgres").connectionString, poolSize: 1))

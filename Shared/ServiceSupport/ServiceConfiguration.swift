@@ -26,6 +26,7 @@ public struct ServiceConfiguration: Sendable {
 
     public struct Missing: Error, CustomStringConvertible {
         public let description: String
+        public init(description: String) { self.description = description }
     }
 
     public init(reader: ConfigReader, service: String, defaultPort: Int, environment: [String: String] = ProcessInfo.processInfo.environment) throws {

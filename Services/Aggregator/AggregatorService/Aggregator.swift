@@ -13,10 +13,7 @@ public enum Aggregator {
     public static func buildApplication(configuration: ServiceConfiguration, reader: ConfigReader, logger: Logger) async throws -> some ApplicationProtocol {
         Librdkafka.logVersion(logger)
         MetricsEndpoint.bootstrap()
-        let databaseName = configuration.database.connectionString.split(separator: "/").last.map { String($0.prefix { $0 != "?" }) } ?? "aggregator"
-        try await PostgresClient.createDatabaseIfMissing(databaseName, server: configuration.database)
-        let db = PostgresClient(configuration: configuration.database, logger: logger)
-        try await db.migrate(AggregatorSchema.migrations)
+        let db = try await openDatabase(configuration.database, logger: logger)
 
         var consumerConfiguration = EventConsumer.Configuration(kafka: configuration.kafka)
         consumerConfiguration.groupID = reader.string(forKey: "kafka.group.id", default: "threezero-aggregator")
@@ -51,6 +48,31 @@ public enum Aggregator {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "aggregator"),
             services: [CloseOnShutdown { await db.shutdown() }, relay, consumer, checks],
             logger: logger)
+    }
+
+    /// Imports a roster CSV straight into the aggregator's database (the command line's import).
+    public static func importRoster(_ text: String, reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider()),
+                                    progress: @escaping @Sendable (Int, Int) -> Void) async throws -> RosterImport.Summary {
+        guard let url = reader.string(forKey: "database.url") else { throw ServiceConfiguration.Missing(description: "DATABASE_URL is required") }
+        let db = try await openDatabase(PostgresConfiguration(connectionString: url).database(reader.string(forKey: "database.name", default: "aggregator")),
+                                        logger: Logger(label: "threezero.aggregator.import"))
+        do {
+            let summary = try await RosterImport.run(text, db: db, progress: progress)
+            await db.shutdown()
+            return summary
+        } catch {
+            await db.shutdown()
+            throw error
+        }
+    }
+
+    /// The aggregator's database, created if missing and migrated.
+    static func openDatabase(_ configuration: PostgresConfiguration, logger: Logger) async throws -> PostgresClient {
+        let name = configuration.connectionString.split(separator: "/").last.map { String($0.prefix { $0 != "?" }) } ?? "aggregator"
+        try await PostgresClient.createDatabaseIfMissing(name, server: configuration)
+        let db = PostgresClient(configuration: configuration, logger: logger)
+        try await db.migrate(AggregatorSchema.migrations)
+        return db
     }
 
     public static func run(reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider())) async throws {

@@ -132,13 +132,6 @@ struct CommandCenterController: Sendable {
         return response
     }
 
-    struct ImportSummary: Sendable, Encodable {
-        var added = 0
-        var changed = 0
-        var unchanged = 0
-        var refused: [RosterCSV.Refusal] = []
-    }
-
     /// `POST /api/v1/subjects:import`: a roster CSV, up to 32 MB.
     func importRoster(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try context.require(.officeAdmin)
@@ -153,21 +146,8 @@ struct CommandCenterController: Sendable {
         return try Self.json(summary)
     }
 
-    static func importCSV(_ text: String, db: PostgresClient) async throws -> ImportSummary {
-        let (rows, refused) = RosterCSV.parse(text)
-        var summary = ImportSummary(refused: refused)
-        for start in stride(from: 0, to: rows.count, by: 1_000) {
-            let chunk = Array(rows[start..<min(start + 1_000, rows.count)])
-            let changes = try await db.withTransaction { conn in try chunk.map { try RosterBook.upsert($0.subject, on: conn) } }
-            for change in changes {
-                switch change {
-                case .added: summary.added += 1
-                case .changed: summary.changed += 1
-                case .unchanged: summary.unchanged += 1
-                }
-            }
-        }
-        return summary
+    static func importCSV(_ text: String, db: PostgresClient) async throws -> RosterImport.Summary {
+        try await RosterImport.run(text, db: db)
     }
 
     // MARK: - Data quality

@@ -13,35 +13,54 @@ enum RosterBook {
 
     /// Adds or changes one subject in the caller's transaction.
     static func upsert(_ subject: SubjectUpserted, on conn: PostgresConnection) throws -> Change {
-        try ViewMaintenance.lock(conn)
-        let existing = try conn.query("SELECT name, type, county, township, active FROM subjects WHERE code = $1", [subject.code.rawValue]).first
-        var before: ViewMaintenance.RosterEntry?
-        if let existing {
-            before = ViewMaintenance.RosterEntry(code: subject.code.rawValue, county: try existing.decode(2), type: try existing.decode(1),
-                                                 active: try existing.decode(4))
-            let same = try existing.decode(0, as: String.self) == subject.name && before?.type == subject.type.rawValue
-                && before?.county == subject.county && existing.decode(3, as: String?.self) == subject.township && before?.active == subject.active
-            if same { return .unchanged }
-        }
-        try conn.query("""
-            INSERT INTO subjects (code, name, type, county, township, active) VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (code) DO UPDATE SET name = excluded.name, type = excluded.type, county = excluded.county,
-                township = excluded.township, active = excluded.active, updated_at = now()
-            """, [subject.code.rawValue, subject.name, subject.type.rawValue, subject.county, subject.township, subject.active])
-        try conn.query("INSERT INTO subject_versions (code, type, county, active) VALUES ($1, $2, $3, $4)",
-                       [subject.code.rawValue, subject.type.rawValue, subject.county, subject.active])
-        try ViewMaintenance.applyRoster(before: [(subject.code.rawValue, before)], on: conn)
-        let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
-        try Outbox.append(.subjectUpserted(subject), subject: subject.code, time: now, on: conn)
-        if existing == nil { try releaseQuarantined(subject.code, on: conn) }
-        return existing == nil ? .added : .changed
+        try upsert([subject], on: conn)[0]
     }
 
-    /// Applies the events that waited for `code` to appear on the roster.
-    static func releaseQuarantined(_ code: SubjectCode, on conn: PostgresConnection) throws {
+    /// Adds or changes subjects (distinct codes) in the caller's transaction, set by set: the
+    /// roster and its versions, the compliance counters, the roster topic's outbox, and the
+    /// release of events that waited for the added subjects.
+    static func upsert(_ subjects: [SubjectUpserted], on conn: PostgresConnection) throws -> [Change] {
+        guard !subjects.isEmpty else { return [] }
+        try ViewMaintenance.lock(conn)
+        var stored: [String: (entry: ViewMaintenance.RosterEntry, name: String, township: String?)] = [:]
+        for row in try conn.query("SELECT code, name, type, county, township, active FROM subjects WHERE code = ANY($1::text[])",
+                                  [PostgresArray(subjects.map(\.code.rawValue))]) {
+            let entry = ViewMaintenance.RosterEntry(code: try row.decode(0), county: try row.decode(3), type: try row.decode(2), active: try row.decode(5))
+            stored[entry.code] = (entry, try row.decode(1), try row.decode(4))
+        }
+        let changes = subjects.map { s -> Change in
+            guard let old = stored[s.code.rawValue] else { return .added }
+            let same = old.name == s.name && old.entry.type == s.type.rawValue && old.entry.county == s.county && old.township == s.township
+                && old.entry.active == s.active
+            return same ? .unchanged : .changed
+        }
+        let changed = zip(subjects, changes).filter { $0.1 != .unchanged }.map(\.0)
+        guard !changed.isEmpty else { return changes }
+        try conn.query("""
+            INSERT INTO subjects (code, name, type, county, township, active)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[])
+            ON CONFLICT (code) DO UPDATE SET name = excluded.name, type = excluded.type, county = excluded.county,
+                township = excluded.township, active = excluded.active, updated_at = now()
+            """, [PostgresArray(changed.map(\.code.rawValue)), PostgresArray(changed.map(\.name)), PostgresArray(changed.map(\.type.rawValue)),
+                  PostgresArray(changed.map(\.county)), PostgresArray(changed.map(\.township)), PostgresArray(changed.map(\.active))])
+        try conn.query("""
+            INSERT INTO subject_versions (code, type, county, active) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[])
+            """, [PostgresArray(changed.map(\.code.rawValue)), PostgresArray(changed.map(\.type.rawValue)), PostgresArray(changed.map(\.county)),
+                  PostgresArray(changed.map(\.active))])
+        try ViewMaintenance.applyRoster(before: changed.map { ($0.code.rawValue, stored[$0.code.rawValue]?.entry) }, on: conn)
+        let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        try Outbox.append(changed.map { (EventData.subjectUpserted($0), $0.code) }, time: now, on: conn)
+        try releaseQuarantined(changed.filter { stored[$0.code.rawValue] == nil }.map(\.code.rawValue), on: conn)
+        return changes
+    }
+
+    /// Applies the events that waited for `codes` to appear on the roster.
+    static func releaseQuarantined(_ codes: [String], on conn: PostgresConnection) throws {
+        guard !codes.isEmpty else { return }
         let waiting = try conn.query("""
-            SELECT id, raw FROM quarantine WHERE kind = 'unknown_subject' AND subject = $1 AND released_at IS NULL ORDER BY id FOR UPDATE
-            """, [code.rawValue])
+            SELECT id, raw FROM quarantine
+            WHERE kind = 'unknown_subject' AND subject = ANY($1::text[]) AND released_at IS NULL ORDER BY id FOR UPDATE
+            """, [PostgresArray(codes)])
         guard !waiting.isEmpty else { return }
         let facts = try waiting.map { row -> Fact in
             let raw = try row.decode(1, as: Bytea.self).bytes
@@ -56,10 +75,7 @@ enum RosterBook {
 /// A roster CSV (UTF-8, header `code,name,type,county,township,active`), read row by row: a bad
 /// row is reported with its line number and never stops the good ones.
 struct RosterCSV {
-    struct Refusal: Sendable, Encodable {
-        let line: Int
-        let reason: String
-    }
+    typealias Refusal = RosterImport.Refusal
 
     static let header = ["code", "name", "type", "county", "township", "active"]
 

@@ -1,9 +1,67 @@
 import AggregatorService
+import ArgumentParser
+import Foundation
 
-/// `aggregator`: the command center's service (configuration: see the README).
+/// `aggregator`: the command center's service (configuration: see the README), and the roster
+/// import of the command line.
 @main
-struct AggregatorMain {
-    static func main() async throws {
-        try await Aggregator.run()
+struct AggregatorMain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "aggregator",
+        abstract: "The ThreeZero command center: compliance view, roster and API.",
+        subcommands: [Serve.self, ImportRoster.self], defaultSubcommand: Serve.self)
+
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Consume the department topics and serve the command center (the default).")
+
+        func run() async throws {
+            try await Aggregator.run()
+        }
+    }
+
+    struct ImportRoster: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "import-roster",
+            abstract: "Import a roster CSV (header code,name,type,county,township,active) into the database of DATABASE_URL.")
+
+        @Argument(help: "The CSV file (UTF-8).")
+        var file: String
+
+        func run() async throws {
+            guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+            guard let text = String(validating: data, as: UTF8.self) else { throw ValidationError("\(file) is not UTF-8") }
+            let bar = ProgressBar()
+            let summary = try await Aggregator.importRoster(text) { done, total in bar.show(done, of: total) }
+            bar.finish()
+            print("\(summary.rows) rows: \(summary.added) added, \(summary.changed) changed, \(summary.unchanged) unchanged, \(summary.refused.count) refused")
+            for refusal in summary.refused { print("  line \(refusal.line): \(refusal.reason)") }
+            if !summary.refused.isEmpty { throw ExitCode(2) }
+        }
+    }
+}
+
+/// A one-line progress bar on standard error: `[██████░░░░]  60%  33,600 / 56,000 rows`.
+final class ProgressBar: Sendable {
+    func show(_ done: Int, of total: Int) {
+        let width = 30
+        let filled = total == 0 ? width : width * done / total
+        let percent = total == 0 ? 100 : 100 * done / total
+        let line = "\r[" + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled) + "] "
+            + String(format: "%3d%%  ", percent) + "\(Self.grouped(done)) / \(Self.grouped(total)) rows"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+
+    static func grouped(_ n: Int) -> String {
+        let digits = String(n)
+        var out = ""
+        for (i, c) in digits.enumerated() {
+            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return out
     }
 }

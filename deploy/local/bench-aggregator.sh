@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The aggregator at province scale (release build) against the embedded stack: fills the topics
+# with a year of a province, replays them into an empty view with the aggregator binary, and
+# prints events/s, peak memory, a reference consumer's events/s, /overview and /counties
+# latency, and freshness under 1,000 events/s. The broker is restarted first (empty topics).
+#   deploy/local/bench-aggregator.sh [subjects] [events]      default 600000 1000000
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+cd "$ROOT"
+"$ROOT/deploy/local/install.sh"
+trap '"$ROOT/deploy/local/stack.sh" stop' EXIT
+"$ROOT/deploy/local/stack.sh" start
+"$ROOT/deploy/local/stack.sh" restart-broker
+set -a; source "$ENV_FILE"; set +a
+for product in aggregator threezero-aggregator-bench; do swift build -c release --product "$product" 2>&1 | tail -1; done
+BIN="$(swift build -c release --show-bin-path)"
+AGGREGATOR_BIN="$BIN/aggregator" "$BIN/threezero-aggregator-bench" "$@"
