@@ -14,7 +14,7 @@ public enum Outbox {
         guard !events.isEmpty else { return }
         try conn.query("""
             INSERT INTO outbox (event_id, type, subject, time, data)
-            SELECT id, type, subject, $4::timestamptz, data::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], $5::text[])
+            SELECT id, type, subject, $4::text, data::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], $5::text[])
                 WITH ORDINALITY AS e(id, type, subject, data, n)
             ORDER BY n
             """, [PostgresArray(events.map { _ in UUIDv7.generate() }), PostgresArray(events.map(\.data.type.rawValue)),

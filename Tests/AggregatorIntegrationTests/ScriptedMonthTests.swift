@@ -191,6 +191,32 @@ import Testing
                 #expect(try await Self.conservationChecksHold(client))
             }
 
+            // The views for BI tools give the numbers the API gives, county by county.
+            let thisYear = Int(Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000)).description.prefix(4))!
+            let current = try #require(try await Self.get("/api/v1/counties", client)["counties"] as? [[String: Any]])
+            #expect(current.count == 3)
+            for county in current {
+                let code = try #require(county["county"] as? String)
+                let row = try await database.query("""
+                    SELECT c.subjects, c.compliant, c.breaching_petition, c.breaching_accident, c.breaching_case, p.batches, p.persons
+                    FROM bi_compliance_by_county c JOIN bi_petitions_by_county p USING (year, county) WHERE year = $1 AND county = $2
+                    """, [thisYear, code])[0]
+                let compliance = (county["compliance"] as? [String: Any])?["overall"] as? [String: Any]
+                let breaches = county["breaches"] as? [String: Int]
+                let petitions = county["petitions"] as? [String: Any]
+                let api = [(county["subjects"] as? [String: Any])?["total"] as? Int, compliance?["compliant"] as? Int, breaches?["petition"],
+                           breaches?["accident"], breaches?["case"], petitions?["batches"] as? Int, petitions?["persons"] as? Int]
+                #expect(try (0..<7).map { Optional(try row.decode($0, as: Int.self)) } == api, "county \(code)")
+                let problems = county["problems"] as? [String: [String: Any]]
+                for (key, kind) in [("dispute", "dispute"), ("hazard", "hazard"), ("security", "security_problem")] {
+                    let ledger = try await database.query("""
+                        SELECT found, resolved, open, overdue FROM bi_problem_ledger WHERE year = $1 AND county = $2 AND kind = $3
+                        """, [thisYear, code, kind])[0]
+                    #expect(try (0..<4).map { Optional(try ledger.decode($0, as: Int.self)) }
+                        == ["found", "resolved", "open", "overdue"].map { problems?[key]?[$0] as? Int }, "county \(code) \(kind)")
+                }
+            }
+
             // The late subject's breach is explained down to the event.
             let subject = DepartmentHarness.json(try await client.execute(uri: "/api/v1/subjects/\(city.lateSubject.code)?from=2026-03-01&asOf=2026-03-31",
                                                                           method: .get, headers: [.authorization: "Bearer \(DepartmentHarness.reader)"]))
