@@ -18,7 +18,7 @@ let environment = ProcessInfo.processInfo.environment
 guard let bootstrap = environment["KAFKA_BOOTSTRAP_SERVERS"], let databaseURL = environment["DATABASE_URL"],
       let aggregatorBinary = environment["AGGREGATOR_BIN"]
 else {
-    print("KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and AGGREGATOR_BIN must be set: run deploy/local/bench-aggregator.sh")
+    say("KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and AGGREGATOR_BIN must be set: run deploy/local/bench-aggregator.sh")
     exit(2)
 }
 let run = UUID().uuidString.prefix(8).lowercased()
@@ -26,9 +26,11 @@ let databaseName = "bench_aggregator_\(run)"
 let port = 18_080
 let token = "bench-reader"
 
+/// Prints a line at once (unbuffered), so figures appear as they are measured, also through a pipe.
+func say(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 func now() -> Timestamp { Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000)) }
-func line(_ label: String, _ value: String) { print(label.padding(toLength: 58, withPad: " ", startingAt: 0) + value) }
+func line(_ label: String, _ value: String) { say(label.padding(toLength: 58, withPad: " ", startingAt: 0) + value) }
 func grouped(_ n: Int) -> String {
     let digits = String(n)
     return digits.enumerated().map { i, c in (i > 0 && (digits.count - i) % 3 == 0 ? "," : "") + String(c) }.joined()
@@ -132,6 +134,7 @@ final class AggregatorProcess {
         env["KAFKA_GROUP_ID"] = group
         env["AUTH_TOKENS"] = "bench:reader:\(token)"
         env["LOG_LEVEL"] = "warning"
+        if let trace = environment["TRACE_FILE"] { process.standardError = FileHandle(forWritingAtPath: trace) }
         env["AGGREGATOR_CHECK_INTERVAL_SECONDS"] = "3600"
         process.environment = env
         try process.run()
@@ -154,6 +157,7 @@ final class AggregatorProcess {
 
 func get(_ path: String) async throws -> (Data, Duration) {
     var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+    request.timeoutInterval = 600
     request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
     let clock = ContinuousClock()
     let start = clock.now
@@ -180,7 +184,7 @@ func percentile(_ values: [Double], _ p: Double) -> Double {
 let server = PostgresConfiguration(connectionString: databaseURL)
 try await PostgresClient.createDatabaseIfMissing(databaseName, server: server)
 let db = PostgresClient(configuration: server.database(databaseName))
-print("province: \(counties.count) counties, \(grouped(subjectCount)) subjects, \(grouped(eventCount)) events; database \(databaseName)\n")
+say("province: \(counties.count) counties, \(grouped(subjectCount)) subjects, \(grouped(eventCount)) events; database \(databaseName)\n")
 
 let csvPath = FileManager.default.temporaryDirectory.appendingPathComponent("province-\(run).csv").path
 var csv = "code,name,type,county,township,active\n"
@@ -233,7 +237,7 @@ let produceTime = try await ContinuousClock().measure {
 }
 line("topics filled (encode + produce, acks=all)", "\(grouped(eventCount)) events in \(String(format: "%.1f", seconds(produceTime))) s")
 let kinds = Dictionary(grouping: events, by: \.type.entity).mapValues(\.count).sorted { $0.key.rawValue < $1.key.rawValue }
-print("    " + kinds.map { "\($0.key.rawValue) \(grouped($0.value))" }.joined(separator: ", "))
+say("    " + kinds.map { "\($0.key.rawValue) \(grouped($0.value))" }.joined(separator: ", "))
 events = []
 
 // MARK: - 3. The replay into the empty view
@@ -265,7 +269,7 @@ line("replay into the empty view (aggregator, batches of 5,000)", "\(grouped(eve
 line("    peak resident memory after the first \(grouped(eventCount / 10))", "\(peakAtTenth / 1024) MB")
 line("    peak resident memory after all \(grouped(eventCount))", "\(finalPeak / 1024) MB (\(String(format: "%.2f", Double(finalPeak) / Double(max(peakAtTenth, 1))))x)")
 let sizes = try await db.query("SELECT (SELECT count(*) FROM facts), (SELECT count(*) FROM record_state), pg_size_pretty(pg_database_size(current_database()))")[0]
-print("    view: \(grouped(try sizes.decode(0))) facts, \(grouped(try sizes.decode(1))) records, database \(try sizes.decode(2, as: String.self))")
+say("    view: \(grouped(try sizes.decode(0))) facts, \(grouped(try sizes.decode(1))) records, database \(try sizes.decode(2, as: String.self))")
 
 // MARK: - 4. Query latency at that size
 

@@ -100,8 +100,65 @@ import Testing
         let (status, overview) = try await Self.get("\(base)/api/v1/overview?from=2026-03-01&asOf=2026-03-31", token: DepartmentHarness.reader)
         #expect(status == 200)
         try ScriptedMonthTests.compare(overview, city.expected())
-        aggregator.kill9()
+        // The maintained counters, moved batch by batch, survived the kills too.
+        let (_, year) = try await Self.get("\(base)/api/v1/overview?asOf=2026-12-31", token: DepartmentHarness.reader)
+        try ScriptedMonthTests.compare(year, city.expected(from: Timestamp(rfc3339: "2026-01-01T00:00:00+08:00")!,
+                                                           asOf: Timestamp(rfc3339: "2026-12-31T23:59:59.999999+08:00")!))
+
+        // Asked to stop, it stops promptly.
+        let clock = ContinuousClock()
+        let asked = clock.now
+        aggregator.process.terminate()
+        aggregator.process.waitUntilExit()
+        #expect(clock.now - asked < .seconds(15))
         await database.shutdown()
         broker.stop()
+    }
+
+    /// `aggregator import-roster FILE`: a progress bar, a summary with the refused lines and why,
+    /// and a second import of the same file changes nothing.
+    @Test func importingTheRosterFromTheCommandLine() async throws {
+        let (_, databaseConfiguration) = try DepartmentHarness.configuration(service: "aggregator", bootstrapServers: ["127.0.0.1:1"])
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("roster-\(UUID()).csv")
+        var csv = "code,name,type,county,township,active\n"
+        for i in 0..<2_500 { csv += "140403\(String(format: "%06d", i)),村\(i),village,140403,,true\n" }
+        csv += "140403999999,坏村,castle,140403,,true\n"  // line 2502: unknown type
+        let valid = TestRoster.enterpriseCode(county: "140403").rawValue
+        csv += "\(valid.prefix(17))\(valid.hasSuffix("0") ? "1" : "0"),坏企业,enterprise,140403,,true\n"  // line 2503: wrong check character
+        try csv.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+
+        func importRoster() throws -> (status: Int32, output: String, progress: String) {
+            let process = Process()
+            process.executableURL = Self.binary
+            process.arguments = ["import-roster", file.path]
+            process.environment = ProcessInfo.processInfo.environment.merging([
+                "DATABASE_URL": try TestStack.postgres().connectionString,
+                "DATABASE_NAME": String(databaseConfiguration.connectionString.split(separator: "/").last!),
+            ]) { _, new in new }
+            let output = Pipe(), progress = Pipe()
+            process.standardOutput = output
+            process.standardError = progress
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let bar = String(decoding: progress.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text, bar)
+        }
+        let first = try importRoster()
+        #expect(first.status == 2, "refused rows make the exit status 2")
+        #expect(first.output.contains("2502 rows: 2500 added, 0 changed, 0 unchanged, 2 refused"), "\(first.output)")
+        #expect(first.output.contains("line 2502: type"), "\(first.output)")
+        #expect(first.output.contains("line 2503:") && first.output.contains("check character"), "\(first.output)")
+        #expect(first.progress.contains("100%") && first.progress.contains("2,502 / 2,502 rows"))
+        let database = PostgresClient(configuration: databaseConfiguration)
+        #expect(try await database.query("SELECT count(*) FROM subjects")[0].decode(0, as: Int.self) == 2_500)
+        #expect(try await database.query("SELECT value FROM figures WHERE year = 0 AND metric = 'subjects.village'")
+            .map { try $0.decode(0, as: Int.self) }.reduce(0, +) == 2_500)
+
+        let second = try importRoster()
+        #expect(second.output.contains("2502 rows: 0 added, 0 changed, 2500 unchanged, 2 refused"), "\(second.output)")
+        #expect(try await database.query("SELECT count(*) FROM outbox")[0].decode(0, as: Int.self) == 2_500)
+        await database.shutdown()
     }
 }

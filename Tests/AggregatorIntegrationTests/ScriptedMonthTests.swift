@@ -217,6 +217,37 @@ import Testing
                 }
             }
 
+            // The problem ledger lists what the figures count, page by page.
+            let yearProblems = try #require(year["problems"] as? [String: [String: Any]])
+            let openHazards = try await Self.get("/api/v1/problems?asOf=2026-12-31&kind=hazard&status=open", client)
+            #expect(openHazards["total"] as? Int == yearProblems["hazard"]?["open"] as? Int)
+            let overdue = try await Self.get("/api/v1/problems?asOf=2026-12-31&overdue=true", client)
+            #expect(overdue["total"] as? Int == yearProblems["total"]?["overdue"] as? Int)
+            #expect((overdue["items"] as? [[String: Any]] ?? []).allSatisfy { $0["overdue"] as? Bool == true && $0["status"] as? String == "open" })
+            var listed = Set<String>()
+            for page in 1... {
+                let items = try #require(try await Self.get("/api/v1/problems?asOf=2026-12-31&pageSize=7&page=\(page)", client)["items"] as? [[String: Any]])
+                if items.isEmpty { break }
+                listed.formUnion(items.compactMap { $0["recordId"] as? String })
+            }
+            #expect(listed.count == yearProblems["total"]?["found"] as? Int)
+            let badFilter = try await client.execute(uri: "/api/v1/problems?kind=fire", method: .get, headers: [.authorization: "Bearer \(DepartmentHarness.reader)"])
+            #expect(badFilter.status == .badRequest)
+
+            // Consumption has caught up on every partition: no lag.
+            let offsets = try #require(try await Self.get("/api/v1/quality", client)["offsets"] as? [[String: Any]])
+            #expect(!offsets.isEmpty && offsets.allSatisfy { $0["lag"] as? Int == 0 })
+
+            // A ranking saved by the office is frozen with a hash, and the next ranking is measured against it.
+            let saved = try await client.execute(uri: "/api/v1/rankings?from=2026-03-01&asOf=2026-03-31", method: .post,
+                                                 headers: [.authorization: "Bearer \(Self.admin)"])
+            #expect(saved.status == .created)
+            #expect((DepartmentHarness.json(saved)["contentHash"] as? String)?.count == 64)
+            let readerSaving = try await client.execute(uri: "/api/v1/rankings", method: .post, headers: [.authorization: "Bearer \(DepartmentHarness.reader)"])
+            #expect(readerSaving.status == .forbidden)
+            let sameRanking = try #require(try await Self.get("/api/v1/counties?from=2026-03-01&asOf=2026-03-31", client)["counties"] as? [[String: Any]])
+            #expect(sameRanking.allSatisfy { $0["rankChange"] as? Int == 0 })
+
             // The late subject's breach is explained down to the event.
             let subject = DepartmentHarness.json(try await client.execute(uri: "/api/v1/subjects/\(city.lateSubject.code)?from=2026-03-01&asOf=2026-03-31",
                                                                           method: .get, headers: [.authorization: "Bearer \(DepartmentHarness.reader)"]))

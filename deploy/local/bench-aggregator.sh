@@ -8,7 +8,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 "$ROOT/deploy/local/install.sh"
-trap '"$ROOT/deploy/local/stack.sh" stop' EXIT
+# Whatever happens, no aggregator of the benchmark outlives it.
+trap 'pkill -f "$ROOT/.build/.*/release/aggregator" || true; "$ROOT/deploy/local/stack.sh" stop' EXIT
 "$ROOT/deploy/local/stack.sh" start
 "$ROOT/deploy/local/stack.sh" restart-broker
 set -a; source "$ENV_FILE"; set +a

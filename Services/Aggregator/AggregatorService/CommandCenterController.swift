@@ -21,6 +21,7 @@ struct CommandCenterController: Sendable {
         router.get("api/v1/subjects/:code") { request, context in try await subject(request, context) }
         router.put("api/v1/subjects/:code") { request, context in try await putSubject(request, context) }
         router.post("api/v1/subjects:import") { request, context in try await importRoster(request, context) }
+        router.get("api/v1/problems") { request, context in try await problems(request, context) }
         router.get("api/v1/quality") { request, context in try await quality(request, context) }
         router.get("api/v1/rankings") { request, context in try await rankings(request, context) }
         router.post("api/v1/rankings") { request, context in try await saveRanking(request, context) }
@@ -47,6 +48,83 @@ struct CommandCenterController: Sendable {
         let from: String
         let asOf: String
         let counties: [ComplianceQueries.CountyFigures]
+    }
+
+    // MARK: - The problem ledger (问题台账)
+
+    /// `GET /api/v1/problems?kind=&county=&status=&overdue=&from=&asOf=&page=&pageSize=`: the
+    /// disputes, hazards and public-security problems registered in the window and not voided,
+    /// newest first, with whether each was open and overdue at `asOf`.
+    func problems(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try context.require(.reader, .officeAdmin)
+        let query = request.uri.queryParameters
+        let window = try QueryWindow.parse(query)
+        let kind = try query["kind"].map { k -> String in
+            let kinds = ["dispute", "hazard", "security_problem"]
+            guard kinds.contains(String(k)) else { throw Problem(.badRequest, "kind: must be one of \(kinds.joined(separator: ", "))", field: "kind") }
+            return String(k)
+        }
+        let status = try query["status"].map { s -> String in
+            guard s == "open" || s == "resolved" else { throw Problem(.badRequest, "status: must be open or resolved", field: "status") }
+            return String(s)
+        }
+        let overdue = try query["overdue"].map { o -> Bool in
+            guard o == "true" || o == "false" else { throw Problem(.badRequest, "overdue: must be true or false", field: "overdue") }
+            return o == "true"
+        }
+        func number(_ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+            guard let text = query[Substring(name)] else { return value }
+            guard let n = Int(text), range.contains(n) else {
+                throw Problem(.badRequest, "\(name): must be a whole number from \(range.lowerBound) to \(range.upperBound)", field: name)
+            }
+            return n
+        }
+        let page = try number("page", default: 1, in: 1...1_000_000)
+        let pageSize = try number("pageSize", default: 50, in: 1...200)
+        let days = queries.settings.defaultDeadlineDays
+        let rows = try await db.withConnection { conn in
+            try conn.query("""
+                WITH ledger AS (
+                    SELECT *, resolved_at IS NULL OR resolved_at > $2 AS open,
+                        coalesce(deadline, registered_at + make_interval(days => $3)) AS due
+                    FROM record_state
+                    WHERE entity IN ('dispute', 'hazard', 'security_problem') AND voided_at IS NULL AND registered_at BETWEEN $1 AND $2
+                        AND ($4::text IS NULL OR entity = $4) AND ($5::text IS NULL OR county = $5)
+                )
+                SELECT record_id::text, entity, subject, county, registered_event::text,
+                    (extract(epoch FROM registered_at) * 1000000)::bigint, (extract(epoch FROM due) * 1000000)::bigint,
+                    (extract(epoch FROM resolved_at) * 1000000)::bigint, open, open AND due < $2 AS overdue, count(*) OVER ()
+                FROM ledger
+                WHERE ($6::text IS NULL OR open = ($6 = 'open')) AND ($7::boolean IS NULL OR (open AND due < $2) = $7)
+                ORDER BY registered_at DESC, record_id LIMIT $8 OFFSET $9
+                """, [window.from.description, window.asOf.description, days, kind, window.county, status, overdue, pageSize, (page - 1) * pageSize])
+        }
+        var total = 0
+        let items = try rows.map { row -> JSONValue in
+            total = try row.decode(10)
+            let resolved = try row.decode(7, as: Int64?.self)
+            let open: Bool = try row.decode(8)
+            return [
+                "recordId": .string(try row.decode(0)), "kind": .string(try row.decode(1)), "subject": .string(try row.decode(2)),
+                "county": .string(try row.decode(3)), "eventId": .string(try row.decode(4)),
+                "registeredAt": .string(Timestamp(unixMicros: try row.decode(5)).description),
+                "due": .string(Timestamp(unixMicros: try row.decode(6)).description),
+                "resolvedAt": open ? .null : resolved.map { .string(Timestamp(unixMicros: $0).description) } ?? .null,
+                "status": .string(open ? "open" : "resolved"), "overdue": .bool(try row.decode(9)),
+            ]
+        }
+        if rows.isEmpty && page > 1 {
+            total = try await db.withConnection { conn in
+                try conn.query("""
+                    SELECT count(*) FROM record_state WHERE entity IN ('dispute', 'hazard', 'security_problem') AND voided_at IS NULL
+                        AND registered_at BETWEEN $1 AND $2 AND ($3::text IS NULL OR entity = $3) AND ($4::text IS NULL OR county = $4)
+                    """, [window.from.description, window.asOf.description, kind, window.county])[0].decode(0)
+            }
+        }
+        return try Self.json([
+            "from": .string(window.from.description), "asOf": .string(window.asOf.description), "page": .integer(Int64(page)),
+            "pageSize": .integer(Int64(pageSize)), "total": .integer(Int64(total)), "items": .array(items),
+        ] as JSONValue)
     }
 
     /// The rankings the office saved, newest first.

@@ -28,7 +28,7 @@ struct ConservationChecks: Service {
     }
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 for outcome in try await checkAndRecord() where !outcome.ok {
                     logger.error("conservation check failed", metadata: ["check": "\(outcome.name)", "problems": "\(outcome.problems.prefix(5))"])
@@ -36,7 +36,7 @@ struct ConservationChecks: Service {
             } catch {
                 logger.warning("conservation checks could not run", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 
