@@ -87,7 +87,8 @@ var sequences: [EventSource: UInt64] = [:]
 @MainActor func record(_ random: inout Random) -> [CloudEvent] {
     let subject = subjects[random.int(0..<subjects.count)].code
     let at = yearStart + Int64(random.int(0..<Int(yearSpan / 1_000_000))) * 1_000_000
-    let later = { (random: inout Random) in at + Int64(random.int(3_600..<40 * 86_400)) * 1_000_000 }
+    // Follow-ups come days later, never after the present.
+    let later = { (random: inout Random) in min(at + Int64(random.int(3_600..<40 * 86_400)) * 1_000_000, yearStart + yearSpan) }
     let id = UUIDv7.generate()
     var events: [CloudEvent] = []
     switch random.int(0..<100) {

@@ -81,19 +81,18 @@ enum BatchApplier {
 
         // 2. Subjects must be on the roster; the others wait in quarantine for it.
         result.quarantined = batch.invalid
-        let codes = Array(Set(batch.valid.map(\.fact.event.subject.rawValue)))
-        let known = Set(try conn.query("SELECT code FROM subjects WHERE code = ANY($1::text[])", [PostgresArray(codes)]).map { try $0.decode(0, as: String.self) })
+        let roster = try ViewMaintenance.RosterEntry.load(batch.valid.lazy.map(\.fact.event.subject.rawValue), on: conn)
         var facts: [Fact] = []
         facts.reserveCapacity(batch.valid.count)
         for (m, fact) in batch.valid {
-            if known.contains(fact.event.subject.rawValue) {
+            if roster[fact.event.subject.rawValue] != nil {
                 facts.append(fact)
             } else {
                 result.quarantined.append(Quarantined(message: m, reason: "subject \(fact.event.subject) is not on the roster", kind: "unknown_subject",
                                                       subject: fact.event.subject.rawValue))
             }
         }
-        result.applied = try applyFacts(facts, on: conn)
+        result.applied = try applyFacts(facts, roster: roster, on: conn)
         result.duplicates = facts.count - result.applied
 
         try recordSequences(batch.valid.map(\.fact.event), on: conn)
@@ -108,7 +107,7 @@ enum BatchApplier {
 
     /// Stores the facts not seen before (by event id, also within `facts`) and moves the view by
     /// what they say; returns how many were new. The caller holds the view lock.
-    static func applyFacts(_ facts: [Fact], on conn: PostgresConnection) throws -> Int {
+    static func applyFacts(_ facts: [Fact], roster: [String: ViewMaintenance.RosterEntry], on conn: PostgresConnection) throws -> Int {
         guard !facts.isEmpty else { return 0 }
         let stored = Set(try conn.query("SELECT event_id::text FROM facts WHERE event_id = ANY($1::uuid[])", [PostgresArray(facts.map(\.event.id))])
             .map { try $0.decode(0, as: String.self) })
@@ -116,7 +115,7 @@ enum BatchApplier {
         let new = facts.filter { seen.insert($0.event.id).inserted }
         guard !new.isEmpty else { return 0 }
         try conn.copy(into: "facts", columns: Fact.columns, rows: new.lazy.map(\.row))
-        try ViewMaintenance.applyRecords(RecordChange.merging(new), on: conn)
+        try ViewMaintenance.apply(new, roster: roster, on: conn)
         try ViewMaintenance.touchFeeds(new, on: conn)
         return new.count
     }

@@ -314,7 +314,7 @@ enum QueryWindow {
         let asOf = try values["asOf"].map { try instant($0, name: "asOf", endOfDay: true) } ?? now
         let knownAt = try values["knownAt"].map { try instant($0, name: "knownAt", endOfDay: true) }
         let from = try values["from"].map { try instant($0, name: "from", endOfDay: false) }
-            ?? ComplianceQueries.startOfYear(RecordChange.chinaYear(asOf))
+            ?? ComplianceQueries.startOfYear(RecordState.chinaYear(asOf))
         guard from <= asOf else { throw Problem(.badRequest, "from: must not be after asOf", field: "from") }
         var county: String?
         if let c = values["county"] {

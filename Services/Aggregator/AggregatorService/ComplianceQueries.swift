@@ -38,7 +38,7 @@ struct ComplianceQueries: Sendable {
     /// The maintained counters answer for a whole year so far, as known now, once every known
     /// fact lies at or before `asOf`; nil for any other window.
     func maintained(_ w: Window, on conn: PostgresConnection) throws -> [String: Figures]? {
-        let year = RecordChange.chinaYear(w.asOf)
+        let year = RecordState.chinaYear(w.asOf)
         guard w.knownAt == nil, w.from.unixMicros == Self.startOfYear(year).unixMicros else { return nil }
         let newest = try conn.query("SELECT (extract(epoch FROM max(newest_fact)) * 1000000)::bigint FROM feeds")[0].decode(0, as: Int64?.self)
         guard (newest ?? .min) <= w.asOf.unixMicros else { return nil }

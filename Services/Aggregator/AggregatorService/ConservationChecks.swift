@@ -70,7 +70,7 @@ struct ConservationChecks: Service {
         let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
         let newest = try conn.query("SELECT (extract(epoch FROM max(newest_fact)) * 1000000)::bigint FROM feeds")[0].decode(0, as: Int64?.self)
         let asOf = max(now, Timestamp(unixMicros: newest ?? now.unixMicros))
-        let window = ComplianceQueries.Window(from: ComplianceQueries.startOfYear(RecordChange.chinaYear(asOf)), asOf: asOf, knownAt: nil, county: nil)
+        let window = ComplianceQueries.Window(from: ComplianceQueries.startOfYear(RecordState.chinaYear(asOf)), asOf: asOf, knownAt: nil, county: nil)
         guard let maintained = try queries.maintained(window, on: conn) else { return [] }
         let recomputed = try queries.recomputed(window, on: conn)
 
@@ -90,7 +90,7 @@ struct ConservationChecks: Service {
         let live = try conn.query("""
             SELECT entity, count(*), count(resolved_at) FROM record_state
             WHERE year = $1 AND entity IS NOT NULL AND voided_at IS NULL GROUP BY entity
-            """, [RecordChange.chinaYear(asOf)])
+            """, [RecordState.chinaYear(asOf)])
         var records = Figures()
         for row in live {
             let entity: String = try row.decode(0)

@@ -39,14 +39,14 @@ struct Fact: Sendable {
     }
 }
 
-/// What a set of facts says about one record, merged whatever order the facts come in: the
-/// registering fact gives what the record is; resolutions and voids count from their earliest
-/// time; proxies count at their highest level. Merging with the stored state is the same
-/// operation, done by the database (`ViewMaintenance.applyRecords`).
-struct RecordChange: Sendable {
+/// A record as all its facts so far make it (a row of `record_state`). Merging a fact is
+/// order-independent: the registering fact says what the record is (the first one wins);
+/// resolutions and voids count from their earliest time; proxies at their highest level.
+struct RecordState: Sendable, Equatable {
     let recordId: String
-    let subject: SubjectCode
-    var entity: Entity?
+    let subject: String
+    let county: String
+    var entity: String?
     var registeredAt: Timestamp?
     var registeredEvent: String?
     var deadline: Timestamp?
@@ -60,49 +60,43 @@ struct RecordChange: Sendable {
     var resolvedAt: Timestamp?
     var voidedAt: Timestamp?
 
-    init(recordId: String, subject: SubjectCode) {
+    init(recordId: String, subject: String, county: String) {
         self.recordId = recordId
         self.subject = subject
+        self.county = county
     }
 
-    /// Every record touched by `facts`, with what they say.
-    static func merging(_ facts: [Fact]) -> [RecordChange] {
-        var changes: [String: RecordChange] = [:]
-        for fact in facts {
-            let event = fact.event
-            let id = event.data.recordId
-            changes[id, default: RecordChange(recordId: id, subject: event.subject)].merge(event)
-        }
-        return changes.values.sorted { $0.recordId < $1.recordId }
-    }
+    static let proxyLevels = ["village", "township", "county", "city"]
+
+    /// Registered and not voided: what counts.
+    var isLive: Bool { entity != nil && voidedAt == nil }
+
+    /// The China Standard Time year of registration.
+    var year: Int64? { registeredAt.map { Self.chinaYear($0) } }
 
     mutating func merge(_ event: CloudEvent) {
-        func register(_ entity: Entity) {
-            self.entity = entity
+        func register(_ entity: Entity, _ details: (inout RecordState) -> Void) {
+            guard self.entity == nil else { return }
+            self.entity = entity.rawValue
             registeredAt = event.time
             registeredEvent = event.id
+            details(&self)
         }
         switch event.data {
         case .petitionRegistered(let p):
-            register(.petition)
-            (persons, online, origin) = (p.persons, p.channel == .online, p.origin.rawValue)
-            breach = p.lodgedLevel != .unit || p.collective ? "petition" : nil
-        case .disputeFound(let d):
-            register(.dispute)
-            deadline = d.deadline
-        case .hazardFound(let h):
-            register(.hazard)
-            deadline = h.deadline
-        case .securityProblemFound(let s):
-            register(.securityProblem)
-            deadline = s.deadline
-        case .accidentReported(let a):
-            register(.accident)
-            breach = a.deaths + a.injuries >= 1 ? "accident" : nil
+            register(.petition) {
+                ($0.persons, $0.online, $0.origin) = (p.persons, p.channel == .online, p.origin.rawValue)
+                $0.breach = p.lodgedLevel != .unit || p.collective ? "petition" : nil
+            }
+        case .disputeFound(let d): register(.dispute) { $0.deadline = d.deadline }
+        case .hazardFound(let h): register(.hazard) { $0.deadline = h.deadline }
+        case .securityProblemFound(let s): register(.securityProblem) { $0.deadline = s.deadline }
+        case .accidentReported(let a): register(.accident) { $0.breach = a.deaths + a.injuries >= 1 ? "accident" : nil }
         case .caseFiled(let c):
-            register(.case)
-            criminal = c.kind == .criminal
-            breach = c.kind == .criminal || (c.kind == .publicOrder && c.majorImpact) ? "case" : nil
+            register(.case) {
+                $0.criminal = c.kind == .criminal
+                $0.breach = c.kind == .criminal || (c.kind == .publicOrder && c.majorImpact) ? "case" : nil
+            }
         case .petitionProxied(let p):
             proxyLevel = max(proxyLevel, Self.proxyLevels.firstIndex(of: p.level.rawValue)! + 1)
         case .disputeResolved, .hazardRectified, .securityProblemResolved, .petitionResolved, .caseSolved:
@@ -114,10 +108,22 @@ struct RecordChange: Sendable {
         }
     }
 
-    static let proxyLevels = ["village", "township", "county", "city"]
-
-    /// The China Standard Time year of registration.
-    var year: Int64? { registeredAt.map { Self.chinaYear($0) } }
+    /// The counters this record adds to `figures` while it is live (metric names of `Figures`).
+    func figures() -> [(metric: String, value: Int64)] {
+        guard isLive, let entity else { return [] }
+        switch entity {
+        case "dispute", "hazard", "security_problem":
+            return resolvedAt == nil ? [("found.\(entity)", 1)] : [("found.\(entity)", 1), ("resolved.\(entity)", 1)]
+        case "petition":
+            var f: [(String, Int64)] = [("petition.batches", 1), ("petition.persons", persons ?? 0), ("petition.origin.\(origin ?? "")", 1)]
+            if online == true { f.append(("petition.online", 1)) }
+            if proxyLevel > 0 { f.append(("petition.proxy.\(proxyLevel)", 1)) }
+            return f
+        case "accident": return [("accident.count", 1)]
+        case "case": return criminal == true ? [("case.criminal", 1)] : []
+        default: return []
+        }
+    }
 
     /// The civil year of an instant in China Standard Time (+08:00, no daylight saving).
     static func chinaYear(_ t: Timestamp) -> Int64 {

@@ -85,6 +85,6 @@ struct Figures: Sendable, Equatable {
             batches: batches, persons: self["petition.persons"],
             onlineShare: batches == 0 ? 0 : Double(self["petition.online"]) / Double(batches),
             origin: ["selfFound": self["petition.origin.self_found"], "superiorAssigned": self["petition.origin.superior_assigned"]],
-            proxy: Dictionary(uniqueKeysWithValues: RecordChange.proxyLevels.enumerated().map { ($1, self["petition.proxy.\($0 + 1)"]) }))
+            proxy: Dictionary(uniqueKeysWithValues: RecordState.proxyLevels.enumerated().map { ($1, self["petition.proxy.\($0 + 1)"]) }))
     }
 }

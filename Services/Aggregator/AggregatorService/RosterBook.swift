@@ -66,7 +66,7 @@ enum RosterBook {
             let raw = try row.decode(1, as: Bytea.self).bytes
             return Fact(event: try CloudEvent.decode(raw), text: String(decoding: raw, as: UTF8.self))
         }
-        _ = try BatchApplier.applyFacts(facts, on: conn)
+        _ = try BatchApplier.applyFacts(facts, roster: try ViewMaintenance.RosterEntry.load(codes, on: conn), on: conn)
         try conn.update("UPDATE quarantine SET released_at = now() WHERE id = ANY($1::bigint[])",
                         [PostgresArray(try waiting.map { try $0.decode(0, as: Int64.self) })])
     }

@@ -3,7 +3,8 @@ import Postgres
 
 /// Keeps the maintained view current, in the caller's transaction: record states merged with
 /// what new facts say, live breaches per subject and year, and the counters of `figures` moved
-/// by exactly the difference each change makes (old contribution out, new one in).
+/// by exactly the difference each change makes (old contribution out, new one in). The
+/// arithmetic is done here, in Swift; Postgres reads and writes rows by key.
 ///
 /// Writers of the view take one transaction-level advisory lock first: counters are rows every
 /// batch touches, so batches apply one after another anyway, and under the lock each statement
@@ -13,22 +14,159 @@ enum ViewMaintenance {
         try conn.query("SELECT pg_advisory_xact_lock(hashtext('threezero.aggregator.view'))")
     }
 
-    /// The figures one record contributes, while it is registered and not voided.
-    static let recordFigures = """
-        SELECT c.year, c.county, m.metric, c.sign * m.value AS delta
-        FROM changes c CROSS JOIN LATERAL (VALUES
-            ('found.' || c.entity, CASE WHEN c.entity IN ('dispute', 'hazard', 'security_problem') THEN 1 ELSE 0 END),
-            ('resolved.' || c.entity, CASE WHEN c.entity IN ('dispute', 'hazard', 'security_problem') AND c.resolved_at IS NOT NULL THEN 1 ELSE 0 END),
-            ('petition.batches', CASE WHEN c.entity = 'petition' THEN 1 ELSE 0 END),
-            ('petition.persons', CASE WHEN c.entity = 'petition' THEN c.persons ELSE 0 END),
-            ('petition.online', CASE WHEN c.entity = 'petition' AND c.online THEN 1 ELSE 0 END),
-            ('petition.origin.' || c.origin, CASE WHEN c.entity = 'petition' THEN 1 ELSE 0 END),
-            ('petition.proxy.' || c.proxy_level, CASE WHEN c.entity = 'petition' AND c.proxy_level > 0 THEN 1 ELSE 0 END),
-            ('accident.count', CASE WHEN c.entity = 'accident' THEN 1 ELSE 0 END),
-            ('case.criminal', CASE WHEN c.entity = 'case' AND c.criminal THEN 1 ELSE 0 END)
-        ) AS m(metric, value)
-        WHERE m.value <> 0
-        """
+    /// What the roster says of a subject, as far as the view is concerned.
+    struct RosterEntry: Sendable {
+        let code: String
+        let county: String
+        let type: String
+        let active: Bool
+
+        /// The entries of `codes` that are on the roster.
+        static func load(_ codes: some Sequence<String>, on conn: PostgresConnection) throws -> [String: RosterEntry] {
+            var entries: [String: RosterEntry] = [:]
+            for row in try conn.query("SELECT code, county, type, active FROM subjects WHERE code = ANY($1::text[])", [PostgresArray(Array(Set(codes)))]) {
+                let entry = RosterEntry(code: try row.decode(0), county: try row.decode(1), type: try row.decode(2), active: try row.decode(3))
+                entries[entry.code] = entry
+            }
+            return entries
+        }
+    }
+
+    struct FigureKey: Hashable, Comparable {
+        let year: Int64
+        let county: String
+        let metric: String
+        static func < (a: FigureKey, b: FigureKey) -> Bool { (a.year, a.county, a.metric) < (b.year, b.county, b.metric) }
+    }
+
+    struct SubjectYear: Hashable, Comparable {
+        let subject: String
+        let year: Int64
+        static func < (a: SubjectYear, b: SubjectYear) -> Bool { (a.subject, a.year) < (b.subject, b.year) }
+    }
+
+    /// Live breaching records of a subject in a year, per zero.
+    struct Breaches: Equatable {
+        var petition: Int64 = 0
+        var accident: Int64 = 0
+        var `case`: Int64 = 0
+        var any: Bool { petition + accident + `case` > 0 }
+
+        mutating func add(_ zero: String, _ n: Int64) {
+            switch zero {
+            case "petition": petition += n
+            case "accident": accident += n
+            default: `case` += n
+            }
+        }
+    }
+
+    /// Merges new facts (never applied before, subjects on `roster`) into the record states
+    /// and moves the counters by the difference each record's change makes.
+    static func apply(_ facts: [Fact], roster: [String: RosterEntry], on conn: PostgresConnection) throws {
+        // 1. The records as stored, then as the new facts leave them.
+        var states: [String: RecordState] = [:]
+        for row in try conn.query("""
+            SELECT record_id::text, subject, county, entity, (extract(epoch FROM registered_at) * 1000000)::bigint, registered_event::text,
+                (extract(epoch FROM deadline) * 1000000)::bigint, persons, online, origin, breach, criminal, proxy_level,
+                (extract(epoch FROM resolved_at) * 1000000)::bigint, (extract(epoch FROM voided_at) * 1000000)::bigint
+            FROM record_state WHERE record_id = ANY($1::uuid[])
+            """, [PostgresArray(Array(Set(facts.map(\.event.data.recordId))))]) {
+            var state = RecordState(recordId: try row.decode(0), subject: try row.decode(1), county: try row.decode(2))
+            func time(_ i: Int) throws -> Timestamp? { try row.decode(i, as: Int64?.self).map { Timestamp(unixMicros: $0) } }
+            state.entity = try row.decode(3)
+            state.registeredAt = try time(4)
+            state.registeredEvent = try row.decode(5)
+            state.deadline = try time(6)
+            state.persons = try row.decode(7)
+            state.online = try row.decode(8)
+            state.origin = try row.decode(9)
+            state.breach = try row.decode(10)
+            state.criminal = try row.decode(11)
+            state.proxyLevel = try row.decode(12)
+            state.resolvedAt = try time(13)
+            state.voidedAt = try time(14)
+            states[state.recordId] = state
+        }
+        let stored = states
+        for fact in facts {
+            let id = fact.event.data.recordId
+            states[id, default: RecordState(recordId: id, subject: fact.event.subject.rawValue, county: fact.event.subject.county)].merge(fact.event)
+        }
+        let changed = states.values.filter { stored[$0.recordId] != $0 }.sorted { $0.recordId < $1.recordId }
+
+        // 2. The differences: counters, and live breaches per subject and year.
+        var figures: [FigureKey: Int64] = [:]
+        var breaches: [SubjectYear: Breaches] = [:]
+        for new in changed {
+            for (state, sign) in [(stored[new.recordId], Int64(-1)), (new, 1)] {
+                guard let state, state.isLive, let year = state.year else { continue }
+                for (metric, value) in state.figures() { figures[FigureKey(year: year, county: state.county, metric: metric), default: 0] += sign * value }
+                if let zero = state.breach { breaches[SubjectYear(subject: state.subject, year: year), default: Breaches()].add(zero, sign) }
+            }
+        }
+        try conn.query("""
+            INSERT INTO record_state AS r
+            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::uuid[], $8::timestamptz[],
+                $9::int[], $10::bool[], $11::text[], $12::text[], $13::bool[], $14::int[], $15::timestamptz[], $16::timestamptz[])
+            ON CONFLICT (record_id) DO UPDATE SET
+                entity = excluded.entity, year = excluded.year, registered_at = excluded.registered_at,
+                registered_event = excluded.registered_event, deadline = excluded.deadline, persons = excluded.persons,
+                online = excluded.online, origin = excluded.origin, breach = excluded.breach, criminal = excluded.criminal,
+                proxy_level = excluded.proxy_level, resolved_at = excluded.resolved_at, voided_at = excluded.voided_at
+            """, [
+                PostgresArray(changed.map(\.recordId)), PostgresArray(changed.map(\.entity)), PostgresArray(changed.map(\.subject)),
+                PostgresArray(changed.map(\.county)), PostgresArray(changed.map(\.year)), PostgresArray(changed.map { $0.registeredAt?.description }),
+                PostgresArray(changed.map(\.registeredEvent)), PostgresArray(changed.map { $0.deadline?.description }),
+                PostgresArray(changed.map(\.persons)), PostgresArray(changed.map(\.online)), PostgresArray(changed.map(\.origin)),
+                PostgresArray(changed.map(\.breach)), PostgresArray(changed.map(\.criminal)), PostgresArray(changed.map { Int64($0.proxyLevel) }),
+                PostgresArray(changed.map { $0.resolvedAt?.description }), PostgresArray(changed.map { $0.voidedAt?.description }),
+            ])
+
+        // 3. Subjects whose breaches changed: a subject turning (non-)compliant moves the compliance counters.
+        let keys = breaches.filter { $0.value != Breaches() }.keys.sorted()
+        if !keys.isEmpty {
+            var before: [SubjectYear: Breaches] = [:]
+            for row in try conn.query("""
+                SELECT y.subject, y.year, y.petition, y.accident, y."case"
+                FROM unnest($1::text[], $2::int[]) AS k(subject, year) JOIN subject_year y USING (subject, year)
+                """, [PostgresArray(keys.map(\.subject)), PostgresArray(keys.map(\.year))]) {
+                before[SubjectYear(subject: try row.decode(0), year: try row.decode(1))] =
+                    Breaches(petition: try row.decode(2), accident: try row.decode(3), case: try row.decode(4))
+            }
+            var after: [Breaches] = []
+            for key in keys {
+                let old = before[key] ?? Breaches()
+                let delta = breaches[key]!
+                let new = Breaches(petition: old.petition + delta.petition, accident: old.accident + delta.accident, case: old.case + delta.case)
+                after.append(new)
+                guard let subject = roster[key.subject], subject.active else { continue }
+                for (metric, was, now) in [("petition", old.petition > 0, new.petition > 0), ("accident", old.accident > 0, new.accident > 0),
+                                           ("case", old.case > 0, new.case > 0), ("any", old.any, new.any)] where was != now {
+                    figures[FigureKey(year: key.year, county: subject.county, metric: "breach.\(metric).\(subject.type)"), default: 0] += now ? 1 : -1
+                }
+            }
+            try conn.query("""
+                INSERT INTO subject_year AS y (subject, year, petition, accident, "case")
+                SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::int[])
+                ON CONFLICT (subject, year) DO UPDATE SET petition = excluded.petition, accident = excluded.accident, "case" = excluded."case"
+                """, [PostgresArray(keys.map(\.subject)), PostgresArray(keys.map(\.year)), PostgresArray(after.map(\.petition)),
+                      PostgresArray(after.map(\.accident)), PostgresArray(after.map(\.case))])
+        }
+        try add(figures, on: conn)
+    }
+
+    /// Adds `deltas` to the counters (in key order, the same for every writer).
+    static func add(_ deltas: [FigureKey: Int64], on conn: PostgresConnection) throws {
+        let keys = deltas.filter { $0.value != 0 }.keys.sorted()
+        guard !keys.isEmpty else { return }
+        try conn.query("""
+            INSERT INTO figures AS g (year, county, metric, value)
+            SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[])
+            ON CONFLICT (year, county, metric) DO UPDATE SET value = g.value + excluded.value
+            """, [PostgresArray(keys.map(\.year)), PostgresArray(keys.map(\.county)), PostgresArray(keys.map(\.metric)),
+                  PostgresArray(keys.map { deltas[$0]! })])
+    }
 
     /// The compliance counters one subject-year contributes (`sides`: sign, county, type, and
     /// its breach counts).
@@ -42,89 +180,6 @@ enum ViewMaintenance {
         ) AS m(metric, value)
         WHERE m.value <> 0
         """
-
-    static let addToFigures = """
-        INSERT INTO figures AS g (year, county, metric, value)
-        SELECT year, county, metric, sum(delta) FROM deltas GROUP BY year, county, metric HAVING sum(delta) <> 0
-        ORDER BY year, county, metric
-        ON CONFLICT (year, county, metric) DO UPDATE SET value = g.value + excluded.value
-        """
-
-    /// Merges `changes` into the record states and moves the counters by the difference.
-    static func applyRecords(_ changes: [RecordChange], on conn: PostgresConnection) throws {
-        guard !changes.isEmpty else { return }
-        try conn.query("""
-            WITH p AS (
-                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::uuid[],
-                    $8::timestamptz[], $9::int[], $10::bool[], $11::text[], $12::text[], $13::bool[], $14::int[], $15::timestamptz[],
-                    $16::timestamptz[])
-                    AS p(record_id, entity, subject, county, year, registered_at, registered_event, deadline, persons, online, origin,
-                        breach, criminal, proxy_level, resolved_at, voided_at)
-            ),
-            stored AS (SELECT r.* FROM record_state r WHERE r.record_id IN (SELECT record_id FROM p)),
-            merged AS (
-                INSERT INTO record_state AS r SELECT * FROM p
-                ON CONFLICT (record_id) DO UPDATE SET
-                    entity = coalesce(r.entity, excluded.entity), year = coalesce(r.year, excluded.year),
-                    registered_at = coalesce(r.registered_at, excluded.registered_at),
-                    registered_event = coalesce(r.registered_event, excluded.registered_event),
-                    deadline = CASE WHEN r.entity IS NULL THEN excluded.deadline ELSE r.deadline END,
-                    persons = coalesce(r.persons, excluded.persons), online = coalesce(r.online, excluded.online),
-                    origin = coalesce(r.origin, excluded.origin),
-                    breach = CASE WHEN r.entity IS NULL THEN excluded.breach ELSE r.breach END,
-                    criminal = coalesce(r.criminal, excluded.criminal),
-                    proxy_level = greatest(r.proxy_level, excluded.proxy_level),
-                    resolved_at = least(r.resolved_at, excluded.resolved_at),
-                    voided_at = least(r.voided_at, excluded.voided_at)
-                RETURNING r.*
-            ),
-            changes AS (
-                SELECT 1 AS sign, * FROM merged WHERE entity IS NOT NULL AND voided_at IS NULL
-                UNION ALL
-                SELECT -1, * FROM stored WHERE entity IS NOT NULL AND voided_at IS NULL
-            ),
-            breach_changes AS (
-                SELECT subject, year,
-                    coalesce(sum(sign) FILTER (WHERE breach = 'petition'), 0) AS petition,
-                    coalesce(sum(sign) FILTER (WHERE breach = 'accident'), 0) AS accident,
-                    coalesce(sum(sign) FILTER (WHERE breach = 'case'), 0) AS "case"
-                FROM changes WHERE breach IS NOT NULL GROUP BY subject, year
-            ),
-            subject_old AS (SELECT y.* FROM subject_year y JOIN breach_changes USING (subject, year)),
-            subject_new AS (
-                INSERT INTO subject_year AS y (subject, year, petition, accident, "case")
-                SELECT subject, year, petition, accident, "case" FROM breach_changes ORDER BY subject, year
-                ON CONFLICT (subject, year) DO UPDATE
-                    SET petition = y.petition + excluded.petition, accident = y.accident + excluded.accident, "case" = y."case" + excluded."case"
-                RETURNING y.*
-            ),
-            sides AS (
-                SELECT 1 AS sign, n.year, s.county, s.type, n.petition, n.accident, n."case"
-                FROM subject_new n JOIN subjects s ON s.code = n.subject AND s.active
-                UNION ALL
-                SELECT -1, o.year, s.county, s.type, o.petition, o.accident, o."case"
-                FROM subject_old o JOIN subjects s ON s.code = o.subject AND s.active
-            ),
-            deltas AS (\(recordFigures) UNION ALL \(subjectFigures))
-            \(addToFigures)
-            """, [
-                PostgresArray(changes.map(\.recordId)), PostgresArray(changes.map { $0.entity?.rawValue }),
-                PostgresArray(changes.map(\.subject.rawValue)), PostgresArray(changes.map(\.subject.county)), PostgresArray(changes.map(\.year)),
-                PostgresArray(changes.map { $0.registeredAt?.description }), PostgresArray(changes.map(\.registeredEvent)),
-                PostgresArray(changes.map { $0.deadline?.description }), PostgresArray(changes.map(\.persons)), PostgresArray(changes.map(\.online)),
-                PostgresArray(changes.map(\.origin)), PostgresArray(changes.map(\.breach)), PostgresArray(changes.map(\.criminal)),
-                PostgresArray(changes.map { Int64($0.proxyLevel) }), PostgresArray(changes.map { $0.resolvedAt?.description }),
-                PostgresArray(changes.map { $0.voidedAt?.description }),
-            ])
-    }
-
-    /// What a subject was on the roster before a change (nil: it was not on it).
-    struct RosterEntry: Sendable {
-        let code: String
-        let county: String
-        let type: String
-        let active: Bool
-    }
 
     /// Moves the compliance counters after roster changes: the subjects' old contribution out
     /// (count per type, breaches per year), the new one in.
@@ -147,7 +202,10 @@ enum ViewMaintenance {
                 SELECT 0 AS year, county, 'subjects.' || type AS metric, sign AS delta FROM roster_sides
                 UNION ALL \(subjectFigures)
             )
-            \(addToFigures)
+            INSERT INTO figures AS g (year, county, metric, value)
+            SELECT year, county, metric, sum(delta) FROM deltas GROUP BY year, county, metric HAVING sum(delta) <> 0
+            ORDER BY year, county, metric
+            ON CONFLICT (year, county, metric) DO UPDATE SET value = g.value + excluded.value
             """, [
                 PostgresArray(before.map(\.code)), PostgresArray(before.map { $0.entry?.county }), PostgresArray(before.map { $0.entry?.type }),
                 PostgresArray(before.map { $0.entry?.active ?? false }),
