@@ -134,7 +134,7 @@ final class AggregatorProcess {
         env["HTTP_PORT"] = String(port)
         env["KAFKA_GROUP_ID"] = group
         env["AUTH_TOKENS"] = "bench:reader:\(token)"
-        env["LOG_LEVEL"] = "warning"
+        env["LOG_LEVEL"] = environment["BENCH_AGGREGATOR_LOG_LEVEL"] ?? "warning"
         if let trace = environment["TRACE_FILE"] { process.standardError = FileHandle(forWritingAtPath: trace) }
         env["AGGREGATOR_CHECK_INTERVAL_SECONDS"] = "3600"
         process.environment = env
@@ -150,8 +150,15 @@ final class AggregatorProcess {
         return (field("VmRSS:"), field("VmHWM:"))
     }
 
-    func stop() {
-        process.terminate()
+    /// Asks it to stop (SIGTERM) and waits until it is gone; SIGKILL after 30 s.
+    func stop() async {
+        let pid = process.processIdentifier
+        kill(pid, SIGTERM)
+        for _ in 0..<300 {
+            if !process.isRunning { return }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        kill(pid, SIGKILL)
         process.waitUntilExit()
     }
 }
@@ -211,7 +218,7 @@ do {
     while try await db.query("SELECT count(*) FROM outbox WHERE published_at IS NULL")[0].decode(0, as: Int.self) > 0 {
         try await Task.sleep(for: .milliseconds(500))
     }
-    aggregator.stop()
+    await aggregator.stop()
 }
 
 // MARK: - 2. The topics: a province-sized year
@@ -246,6 +253,8 @@ events = []
 func appliedOffsets() async throws -> Int {
     try await db.query("SELECT coalesce(sum(next_offset), 0)::bigint FROM consumer_offsets")[0].decode(0, as: Int.self)
 }
+let appliedBefore = try await appliedOffsets()
+precondition(appliedBefore == 0, "nothing may be applied before the replay starts")
 let aggregator = try AggregatorProcess(binary: aggregatorBinary, group: "bench-replay-\(run)")
 let clock = ContinuousClock()
 let replayStart = clock.now
@@ -335,7 +344,7 @@ for (k, sentAt) in published.enumerated() {
 }
 line("freshness at 1,000 events/s for \(duration) s (publish → /overview)", String(format: "p50 %.0f ms, p99 %.0f ms (over %d events)", percentile(freshness, 0.5), percentile(freshness, 0.99), freshness.count))
 await producer.close()
-aggregator.stop()
+await aggregator.stop()
 
 // MARK: - 6. The reference: one event per transaction, the obvious SQL
 

@@ -40,8 +40,9 @@ start_broker() {
         --listener-url "tcp://127.0.0.1:$port" \
         --advertised-listener-url "tcp://127.0.0.1:$port" \
         --storage-engine "memory://tansu/" >>"$LOG_DIR/tansu.log" 2>&1 &
-    echo $! >"$BROKER_PID"
     wait_for_port "$port" 30 || die "Tansu did not start (see $LOG_DIR/tansu.log)"
+    # setsid may fork: the broker's own pid is the one listening on the port.
+    pgrep -n -f -- "bin-tansu broker --listener-url tcp://127.0.0.1:$port " >"$BROKER_PID" || die "Tansu started but cannot be found"
     KAFKA_PORT=$port
 }
 

@@ -36,6 +36,8 @@ enum BatchApplier {
         var quarantined: [Quarantined] = []
         /// Next offset per partition, to commit to Kafka after the database commit.
         var offsets: [TopicPartition: Int64] = [:]
+        /// How long the transaction took, from asking for a connection to the commit.
+        var seconds: Duration = .zero
     }
 
     static let sourceOfTopic: [String: EventSource] = Dictionary(uniqueKeysWithValues: [EventSource.petitions, .hazards, .cases].map { ($0.topic, $0) })

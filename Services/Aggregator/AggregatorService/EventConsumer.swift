@@ -65,15 +65,26 @@ final class EventConsumer: Service, Sendable {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let batch = try await consumer.poll(maxMessages: configuration.batchSize, timeout: .milliseconds(inFlight == nil ? 100 : 0))
                 state.assigned(consumer.assignment)
+                let preparing = ContinuousClock.now
                 var prepared = batch.isEmpty ? nil : BatchApplier.prepare(batch)
+                let prepareTime = ContinuousClock.now - preparing
                 if let partitions = prepared?.ranges.keys { prepared?.highWatermarks = consumer.cachedHighWatermarks(partitions) }
                 if let previous = inFlight {
                     inFlight = nil
-                    try await finish(await previous.value, consumer: consumer, deadLetters: deadLetters)
+                    let waiting = ContinuousClock.now
+                    let result = try await previous.value
+                    logger.debug("batch applied", metadata: ["events": "\(result.applied)", "applySeconds": "\(result.seconds)",
+                                                             "waitedSeconds": "\(ContinuousClock.now - waiting)", "nextPrepareSeconds": "\(prepareTime)"])
+                    try await finish(result, consumer: consumer, deadLetters: deadLetters)
                 }
                 if let prepared {
                     let db = db
-                    inFlight = Task { try await db.withTransaction { try BatchApplier.apply(prepared, on: $0) } }
+                    inFlight = Task {
+                        let start = ContinuousClock.now
+                        var result = try await db.withTransaction { try BatchApplier.apply(prepared, on: $0) }
+                        result.seconds = ContinuousClock.now - start
+                        return result
+                    }
                 }
             }
             if let previous = inFlight { try await finish(await previous.value, consumer: consumer, deadLetters: deadLetters) }
