@@ -116,6 +116,11 @@ public final class PostgresConnection {
 
     /// Loads rows with `COPY table (columns) FROM STDIN` in text format: the fastest way in.
     public func copy(into table: String, columns: [String], rows: some Sequence<[(any PostgresEncodable)?]>) throws(PostgresError) {
+        try copy(into: table, columns: columns, data: CopyData(rows: rows))
+    }
+
+    /// Loads rows encoded beforehand (e.g. on another thread, while the previous batch is written).
+    public func copy(into table: String, columns: [String], data: CopyData) throws(PostgresError) {
         try Self.checkIdentifier(table)
         for column in columns { try Self.checkIdentifier(column) }
         let start = PQexec(pointer, "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN")
@@ -127,40 +132,20 @@ public final class PostgresConnection {
             throw PostgresError(.copy, message: "COPY did not start")
         }
         PQclear(start)
-
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 20)
-        func send() -> Bool {
-            defer { buffer.removeAll(keepingCapacity: true) }
-            return buffer.withUnsafeBufferPointer { b in
-                b.withMemoryRebound(to: CChar.self) { PQputCopyData(pointer, $0.baseAddress, Int32($0.count)) == 1 }
-            }
-        }
         var failed = false
-        for row in rows {
-            for (i, value) in row.enumerated() {
-                if i > 0 { buffer.append(UInt8(ascii: "\t")) }
-                guard let value else {
-                    buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
-                    continue
-                }
-                for byte in value.postgresText.utf8 {
-                    switch byte {
-                    case UInt8(ascii: "\\"): buffer.append(contentsOf: [92, 92])
-                    case UInt8(ascii: "\t"): buffer.append(contentsOf: [92, UInt8(ascii: "t")])
-                    case UInt8(ascii: "\n"): buffer.append(contentsOf: [92, UInt8(ascii: "n")])
-                    case UInt8(ascii: "\r"): buffer.append(contentsOf: [92, UInt8(ascii: "r")])
-                    default: buffer.append(byte)
+        data.bytes.withUnsafeBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { chars in
+                var offset = 0
+                while offset < chars.count {
+                    let length = min(1 << 20, chars.count - offset)
+                    if PQputCopyData(pointer, chars.baseAddress! + offset, Int32(length)) != 1 {
+                        failed = true
+                        break
                     }
+                    offset += length
                 }
-            }
-            buffer.append(UInt8(ascii: "\n"))
-            if buffer.count > 1 << 19, !send() {
-                failed = true
-                break
             }
         }
-        if !failed, !buffer.isEmpty, !send() { failed = true }
         PQputCopyEnd(pointer, failed ? "client failed to send" : nil)
         // Drain every result of the COPY; the first failure wins.
         var firstError: PostgresError?
@@ -186,4 +171,40 @@ func withCStrings<R>(_ strings: [String?], _ body: (UnsafeMutableBufferPointer<U
     defer { for p in pointers { free(p) } }
     var constPointers = pointers.map { $0.map { UnsafePointer($0) } }
     return constPointers.withUnsafeMutableBufferPointer { body($0) }
+}
+
+/// Rows in COPY's text format (tab-separated, `\\N` for null, backslash escapes), ready to send.
+public struct CopyData: Sendable {
+    public private(set) var bytes: [UInt8] = []
+    public private(set) var rowCount = 0
+
+    public init() {}
+
+    public init(rows: some Sequence<[(any PostgresEncodable)?]>) {
+        for row in rows { append(row) }
+    }
+
+    public mutating func append(_ row: [(any PostgresEncodable)?]) {
+        var scratch: [UInt8] = []
+        for (i, value) in row.enumerated() {
+            if i > 0 { bytes.append(UInt8(ascii: "\t")) }
+            guard let value else {
+                bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "N")])
+                continue
+            }
+            scratch.removeAll(keepingCapacity: true)
+            value.appendPostgresText(to: &scratch)
+            for byte in scratch {
+                switch byte {
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: [92, 92])
+                case UInt8(ascii: "\t"): bytes.append(contentsOf: [92, UInt8(ascii: "t")])
+                case UInt8(ascii: "\n"): bytes.append(contentsOf: [92, UInt8(ascii: "n")])
+                case UInt8(ascii: "\r"): bytes.append(contentsOf: [92, UInt8(ascii: "r")])
+                default: bytes.append(byte)
+                }
+            }
+        }
+        bytes.append(UInt8(ascii: "\n"))
+        rowCount += 1
+    }
 }

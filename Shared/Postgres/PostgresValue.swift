@@ -4,6 +4,31 @@ import Foundation
 /// separately from the SQL (`$1`, `$2`, ...): no value is ever spliced into a statement.
 public protocol PostgresEncodable: Sendable {
     var postgresText: String { get }
+    /// Appends the text format's UTF-8 bytes (the default goes through `postgresText`).
+    func appendPostgresText(to buffer: inout [UInt8])
+}
+
+extension PostgresEncodable {
+    public func appendPostgresText(to buffer: inout [UInt8]) {
+        buffer.append(contentsOf: postgresText.utf8)
+    }
+}
+
+/// Appends the decimal digits of `n`.
+@inlinable func appendDecimal(_ n: Int64, to buffer: inout [UInt8]) {
+    if n < 0 { buffer.append(UInt8(ascii: "-")) }
+    var magnitude = n.magnitude
+    var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                 UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    var count = 0
+    withUnsafeMutableBytes(of: &digits) { d in
+        repeat {
+            d[count] = UInt8(truncatingIfNeeded: magnitude % 10) + 48
+            magnitude /= 10
+            count += 1
+        } while magnitude > 0
+        for i in stride(from: count - 1, through: 0, by: -1) { buffer.append(d[i]) }
+    }
 }
 
 /// A column value read back from its text format.
@@ -13,11 +38,13 @@ public protocol PostgresDecodable {
 
 extension String: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { self }
+    public func appendPostgresText(to buffer: inout [UInt8]) { buffer.append(contentsOf: utf8) }
     public init(postgresText text: String) { self = text }
 }
 
 extension Int: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { String(self) }
+    public func appendPostgresText(to buffer: inout [UInt8]) { appendDecimal(Int64(self), to: &buffer) }
     public init(postgresText text: String) throws(PostgresError) {
         guard let v = Int(text) else { throw PostgresError(.decoding, message: "\"\(text)\" is not an integer") }
         self = v
@@ -26,6 +53,7 @@ extension Int: PostgresEncodable, PostgresDecodable {
 
 extension Int64: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { String(self) }
+    public func appendPostgresText(to buffer: inout [UInt8]) { appendDecimal(self, to: &buffer) }
     public init(postgresText text: String) throws(PostgresError) {
         guard let v = Int64(text) else { throw PostgresError(.decoding, message: "\"\(text)\" is not an integer") }
         self = v
@@ -50,6 +78,7 @@ extension Double: PostgresEncodable, PostgresDecodable {
 
 extension Bool: PostgresEncodable, PostgresDecodable {
     public var postgresText: String { self ? "t" : "f" }
+    public func appendPostgresText(to buffer: inout [UInt8]) { buffer.append(self ? UInt8(ascii: "t") : UInt8(ascii: "f")) }
     public init(postgresText text: String) throws(PostgresError) {
         switch text {
         case "t", "true": self = true
@@ -109,20 +138,73 @@ public struct PostgresArray<Element: PostgresEncodable>: PostgresEncodable {
     public init(_ elements: [Element?]) { self.elements = elements }
 
     public var postgresText: String {
-        var out = "{"
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(elements.count * 16 + 2)
+        var scratch: [UInt8] = []
         for (i, element) in elements.enumerated() {
-            if i > 0 { out += "," }
+            if i > 0 { out.append(UInt8(ascii: ",")) }
             guard let element else {
-                out += "NULL"
+                out.append(contentsOf: "NULL".utf8)
                 continue
             }
-            out += "\""
-            for ch in element.postgresText.unicodeScalars {
-                if ch == "\"" || ch == "\\" { out += "\\" }
-                out.unicodeScalars.append(ch)
+            scratch.removeAll(keepingCapacity: true)
+            element.appendPostgresText(to: &scratch)
+            out.append(UInt8(ascii: "\""))
+            for byte in scratch {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
+                out.append(byte)
             }
-            out += "\""
+            out.append(UInt8(ascii: "\""))
         }
-        return out + "}"
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A `timestamptz` parameter from microseconds since 1970 (UTC), written without a detour
+/// through calendars and strings: `2026-03-01 01:00:00.000123+00`.
+public struct PostgresTimestamp: PostgresEncodable, Hashable {
+    public var unixMicros: Int64
+
+    public init(unixMicros: Int64) { self.unixMicros = unixMicros }
+
+    public var postgresText: String {
+        var buffer: [UInt8] = []
+        appendPostgresText(to: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    public func appendPostgresText(to buffer: inout [UInt8]) {
+        var seconds = unixMicros / 1_000_000
+        var micros = unixMicros % 1_000_000
+        if micros < 0 { micros += 1_000_000; seconds -= 1 }
+        var days = seconds / 86_400
+        var second = seconds % 86_400
+        if second < 0 { second += 86_400; days -= 1 }
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        func digits(_ n: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = n
+            while divisor > 0 {
+                buffer.append(UInt8(truncatingIfNeeded: rest / divisor) + 48)
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4); buffer.append(UInt8(ascii: "-")); digits(month, 2); buffer.append(UInt8(ascii: "-")); digits(day, 2)
+        buffer.append(UInt8(ascii: " "))
+        digits(second / 3600, 2); buffer.append(UInt8(ascii: ":")); digits(second % 3600 / 60, 2); buffer.append(UInt8(ascii: ":"))
+        digits(second % 60, 2); buffer.append(UInt8(ascii: ".")); digits(micros, 6)
+        buffer.append(contentsOf: "+00".utf8)
     }
 }

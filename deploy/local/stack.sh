@@ -68,7 +68,7 @@ start_postgres() {
     PG_PORT=$port
     if ! postgres_running; then
         as_postgres "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_ROOT/postgres.log" -w -t 60 start \
-            -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$PG_ROOT' -c max_connections=300 -c shared_buffers=256MB" \
+            -o "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories='$PG_ROOT' -c max_connections=300 -c shared_buffers=1GB -c max_wal_size=4GB -c checkpoint_timeout=15min" \
             >/dev/null || die "Postgres did not start (see $PG_ROOT/postgres.log)"
     fi
     PG_PORT=$port

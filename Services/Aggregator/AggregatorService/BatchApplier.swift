@@ -28,6 +28,8 @@ enum BatchApplier {
         var count = 0
         /// The partitions' high watermarks as the consumer knew them when it polled the batch.
         var highWatermarks: [TopicPartition: Int64] = [:]
+        /// All valid facts as COPY rows, encoded ahead: used as is when every one of them is new.
+        var copyData = CopyData()
     }
 
     struct Result: Sendable {
@@ -58,6 +60,7 @@ enum BatchApplier {
                 prepared.invalid.append(Quarantined(message: m, reason: "\(error)", kind: "invalid", subject: nil))
             }
         }
+        prepared.copyData = CopyData(rows: prepared.valid.lazy.map(\.fact.row))
         return prepared
     }
 
@@ -94,7 +97,7 @@ enum BatchApplier {
                                                       subject: fact.event.subject.rawValue))
             }
         }
-        result.applied = try applyFacts(facts, roster: roster, on: conn)
+        result.applied = try applyFacts(facts, roster: roster, encoded: facts.count == batch.valid.count ? batch.copyData : nil, on: conn)
         result.duplicates = facts.count - result.applied
 
         try recordSequences(batch.valid.map(\.fact.event), on: conn)
@@ -109,14 +112,19 @@ enum BatchApplier {
 
     /// Stores the facts not seen before (by event id, also within `facts`) and moves the view by
     /// what they say; returns how many were new. The caller holds the view lock.
-    static func applyFacts(_ facts: [Fact], roster: [String: ViewMaintenance.RosterEntry], on conn: PostgresConnection) throws -> Int {
+    static func applyFacts(_ facts: [Fact], roster: [String: ViewMaintenance.RosterEntry], encoded: CopyData? = nil,
+                           on conn: PostgresConnection) throws -> Int {
         guard !facts.isEmpty else { return 0 }
         let stored = Set(try conn.query("SELECT event_id::text FROM facts WHERE event_id = ANY($1::uuid[])", [PostgresArray(facts.map(\.event.id))])
             .map { try $0.decode(0, as: String.self) })
         var seen = stored
         let new = facts.filter { seen.insert($0.event.id).inserted }
         guard !new.isEmpty else { return 0 }
-        try conn.copy(into: "facts", columns: Fact.columns, rows: new.lazy.map(\.row))
+        if let encoded, new.count == facts.count {
+            try conn.copy(into: "facts", columns: Fact.columns, data: encoded)
+        } else {
+            try conn.copy(into: "facts", columns: Fact.columns, rows: new.lazy.map(\.row))
+        }
         try ViewMaintenance.apply(new, roster: roster, on: conn)
         try ViewMaintenance.touchFeeds(new, on: conn)
         return new.count
@@ -126,13 +134,14 @@ enum BatchApplier {
     static func recordSequences(_ events: [CloudEvent], on conn: PostgresConnection) throws {
         guard !events.isEmpty else { return }
         var runs: [(source: String, first: Int64, last: Int64)] = []
-        let bySource = Dictionary(grouping: events.map { ($0.source.rawValue, Int64($0.sequence)) }, by: \.0)
-        for (source, numbers) in bySource.sorted(by: { $0.key < $1.key }) {
-            for n in numbers.map(\.1).sorted() {
-                if let last = runs.last, last.source == source, n <= last.last + 1 {
+        var bySource: [EventSource: [Int64]] = [:]
+        for event in events { bySource[event.source, default: []].append(Int64(event.sequence)) }
+        for (source, numbers) in bySource.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+            for n in numbers.sorted() {
+                if let last = runs.last, last.source == source.rawValue, n <= last.last + 1 {
                     runs[runs.count - 1].last = max(last.last, n)
                 } else {
-                    runs.append((source, n, n))
+                    runs.append((source.rawValue, n, n))
                 }
             }
         }

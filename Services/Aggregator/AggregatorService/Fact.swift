@@ -33,8 +33,8 @@ struct Fact: Sendable {
         }
         return [
             event.id, event.source.rawValue, Int64(event.sequence), event.type.rawValue, entity.rawValue, event.data.recordId,
-            event.subject.rawValue, event.subject.county, event.time.description, category, persons, channel, origin, lodgedLevel,
-            collective, level, deaths, injuries, kind, majorImpact, deadline?.description, text,
+            event.subject.rawValue, event.subject.county, PostgresTimestamp(unixMicros: event.time.unixMicros), category, persons, channel, origin, lodgedLevel,
+            collective, level, deaths, injuries, kind, majorImpact, deadline.map { PostgresTimestamp(unixMicros: $0.unixMicros) }, text,
         ]
     }
 }

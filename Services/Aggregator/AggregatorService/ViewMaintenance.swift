@@ -116,11 +116,11 @@ enum ViewMaintenance {
                 proxy_level = excluded.proxy_level, resolved_at = excluded.resolved_at, voided_at = excluded.voided_at
             """, [
                 PostgresArray(changed.map(\.recordId)), PostgresArray(changed.map(\.entity)), PostgresArray(changed.map(\.subject)),
-                PostgresArray(changed.map(\.county)), PostgresArray(changed.map(\.year)), PostgresArray(changed.map { $0.registeredAt?.description }),
-                PostgresArray(changed.map(\.registeredEvent)), PostgresArray(changed.map { $0.deadline?.description }),
+                PostgresArray(changed.map(\.county)), PostgresArray(changed.map(\.year)), PostgresArray(changed.map { $0.registeredAt.map { PostgresTimestamp(unixMicros: $0.unixMicros) } }),
+                PostgresArray(changed.map(\.registeredEvent)), PostgresArray(changed.map { $0.deadline.map { PostgresTimestamp(unixMicros: $0.unixMicros) } }),
                 PostgresArray(changed.map(\.persons)), PostgresArray(changed.map(\.online)), PostgresArray(changed.map(\.origin)),
                 PostgresArray(changed.map(\.breach)), PostgresArray(changed.map(\.criminal)), PostgresArray(changed.map { Int64($0.proxyLevel) }),
-                PostgresArray(changed.map { $0.resolvedAt?.description }), PostgresArray(changed.map { $0.voidedAt?.description }),
+                PostgresArray(changed.map { $0.resolvedAt.map { PostgresTimestamp(unixMicros: $0.unixMicros) } }), PostgresArray(changed.map { $0.voidedAt.map { PostgresTimestamp(unixMicros: $0.unixMicros) } }),
             ])
 
         // 3. Subjects whose breaches changed: a subject turning (non-)compliant moves the compliance counters.
