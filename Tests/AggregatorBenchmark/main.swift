@@ -30,7 +30,7 @@ let token = "bench-reader"
 func say(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 func now() -> Timestamp { Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000)) }
-func line(_ label: String, _ value: String) { say(label.padding(toLength: 58, withPad: " ", startingAt: 0) + value) }
+func line(_ label: String, _ value: String) { say(label.padding(toLength: max(60, label.count + 2), withPad: " ", startingAt: 0) + value) }
 func grouped(_ n: Int) -> String {
     let digits = String(n)
     return digits.enumerated().map { i, c in (i > 0 && (digits.count - i) % 3 == 0 ? "," : "") + String(c) }.joined()

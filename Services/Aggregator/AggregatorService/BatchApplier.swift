@@ -1,3 +1,4 @@
+import Foundation
 import EventContract
 import Kafka
 import Postgres
@@ -30,6 +31,8 @@ enum BatchApplier {
         var highWatermarks: [TopicPartition: Int64] = [:]
         /// All valid facts as COPY rows, encoded ahead: used as is when every one of them is new.
         var copyData = CopyData()
+        /// The sequence numbers of the valid events, as runs per source.
+        var sequenceRuns: [(source: String, first: Int64, last: Int64)] = []
     }
 
     struct Result: Sendable {
@@ -44,8 +47,13 @@ enum BatchApplier {
 
     static let sourceOfTopic: [String: EventSource] = Dictionary(uniqueKeysWithValues: [EventSource.petitions, .hazards, .cases].map { ($0.topic, $0) })
 
+    /// How far ahead of the aggregator's clock a fact's time may be (clocks differ a little;
+    /// departments refuse more than ten minutes).
+    static let futureTolerance: Int64 = 3_600_000_000
+
     static func prepare(_ messages: [KafkaMessage]) -> Prepared {
         var prepared = Prepared(count: messages.count)
+        let latest = Int64(Date().timeIntervalSince1970 * 1_000_000) + futureTolerance
         prepared.valid.reserveCapacity(messages.count)
         for m in messages {
             let current = prepared.ranges[m.topicPartition]
@@ -55,12 +63,16 @@ enum BatchApplier {
                 guard sourceOfTopic[m.topic] == event.source else {
                     throw ContractViolation("source", "\(event.source.rawValue) does not publish to \(m.topic)")
                 }
+                guard event.time.unixMicros <= latest else {
+                    throw ContractViolation("time", "\(event.time) is more than an hour ahead of the aggregator's clock")
+                }
                 prepared.valid.append((m, Fact(event: event, text: String(decoding: m.value, as: UTF8.self))))
             } catch {
                 prepared.invalid.append(Quarantined(message: m, reason: "\(error)", kind: "invalid", subject: nil))
             }
         }
         prepared.copyData = CopyData(rows: prepared.valid.lazy.map(\.fact.row))
+        prepared.sequenceRuns = sequenceRuns(prepared.valid.map(\.fact.event))
         return prepared
     }
 
@@ -100,7 +112,7 @@ enum BatchApplier {
         result.applied = try applyFacts(facts, roster: roster, encoded: facts.count == batch.valid.count ? batch.copyData : nil, on: conn)
         result.duplicates = facts.count - result.applied
 
-        try recordSequences(batch.valid.map(\.fact.event), on: conn)
+        try recordSequences(batch.sequenceRuns, on: conn)
         for q in result.quarantined {
             try conn.query("""
                 INSERT INTO quarantine (topic, partition, "offset", reason, kind, subject, raw) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -130,9 +142,8 @@ enum BatchApplier {
         return new.count
     }
 
-    /// Notes the sequence numbers seen, as runs of consecutive numbers per source.
-    static func recordSequences(_ events: [CloudEvent], on conn: PostgresConnection) throws {
-        guard !events.isEmpty else { return }
+    /// The sequence numbers of `events` as runs of consecutive numbers per source.
+    static func sequenceRuns(_ events: [CloudEvent]) -> [(source: String, first: Int64, last: Int64)] {
         var runs: [(source: String, first: Int64, last: Int64)] = []
         var bySource: [EventSource: [Int64]] = [:]
         for event in events { bySource[event.source, default: []].append(Int64(event.sequence)) }
@@ -145,6 +156,12 @@ enum BatchApplier {
                 }
             }
         }
+        return runs
+    }
+
+    /// Notes the sequence numbers seen (applied or quarantined).
+    static func recordSequences(_ runs: [(source: String, first: Int64, last: Int64)], on conn: PostgresConnection) throws {
+        guard !runs.isEmpty else { return }
         try conn.query("INSERT INTO sequence_runs (source, first, last) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])",
                        [PostgresArray(runs.map(\.source)), PostgresArray(runs.map(\.first)), PostgresArray(runs.map(\.last))])
     }

@@ -69,22 +69,23 @@ final class EventConsumer: Service, Sendable {
                 var prepared = batch.isEmpty ? nil : BatchApplier.prepare(batch)
                 let prepareTime = ContinuousClock.now - preparing
                 if let partitions = prepared?.ranges.keys { prepared?.highWatermarks = consumer.cachedHighWatermarks(partitions) }
-                if let previous = inFlight {
-                    inFlight = nil
-                    let waiting = ContinuousClock.now
-                    let result = try await previous.value
-                    logger.debug("batch applied", metadata: ["events": "\(result.applied)", "applySeconds": "\(result.seconds)",
-                                                             "waitedSeconds": "\(ContinuousClock.now - waiting)", "nextPrepareSeconds": "\(prepareTime)"])
-                    try await finish(result, consumer: consumer, deadLetters: deadLetters)
-                }
-                if let prepared {
-                    let db = db
-                    inFlight = Task {
+                // The next batch goes to Postgres the moment the previous one committed; the
+                // previous one's offsets go to Kafka meanwhile.
+                let previous = inFlight
+                let waiting = ContinuousClock.now
+                let result = try await previous?.value
+                inFlight = prepared.map { prepared in
+                    Task { [db] in
                         let start = ContinuousClock.now
                         var result = try await db.withTransaction { try BatchApplier.apply(prepared, on: $0) }
                         result.seconds = ContinuousClock.now - start
                         return result
                     }
+                }
+                if let result {
+                    logger.debug("batch applied", metadata: ["events": "\(result.applied)", "applySeconds": "\(result.seconds)",
+                                                             "waitedSeconds": "\(ContinuousClock.now - waiting)", "nextPrepareSeconds": "\(prepareTime)"])
+                    try await finish(result, consumer: consumer, deadLetters: deadLetters)
                 }
             }
             if let previous = inFlight { try await finish(await previous.value, consumer: consumer, deadLetters: deadLetters) }
