@@ -98,16 +98,52 @@ import Testing
             #expect(imported.status == .ok)
             #expect(DepartmentHarness.json(imported)["added"] as? Int == city.subjects.count)
 
-            // The departments' events, some twice.
+            // The departments' events, some twice, and poison among them.
+            let sample = city.events.first { $0.type == .hazardFound }!
+            var sampleJSON = try JSONSerialization.jsonObject(with: Data(sample.encoded())) as! [String: Any]
+            func variant(_ change: (inout [String: Any]) -> Void) throws -> [UInt8] {
+                var copy = sampleJSON
+                change(&copy)
+                return Array(try JSONSerialization.data(withJSONObject: copy))
+            }
+            let poison: [(topic: String, value: [UInt8], reason: String)] = [
+                (EventSource.hazards.topic, Array("{not json".utf8), "not valid JSON"),
+                (EventSource.hazards.topic, try variant { $0["type"] = "cn.threezero.hazard.exploded.v1" }, "not an event type"),
+                (EventSource.hazards.topic, try variant { $0["data"] = ["category": "消防"] }, "data."),
+                (EventSource.petitions.topic, try variant { $0["id"] = UUIDv7.generate() }, "does not publish to threezero.petitions.v1"),
+                (EventSource.hazards.topic, try variant { $0["id"] = UUIDv7.generate(); $0["time"] = "2099-01-01T00:00:00+08:00" }, "ahead of the aggregator's clock"),
+            ]
+            sampleJSON = [:]
             let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers))
             for result in await producer.sendAll(published.map { event in
                 ProducerRecord(topic: event.source.topic, key: event.subject.rawValue, value: event.encoded(),
                                headers: [KafkaHeader(key: "content-type", value: CloudEvent.contentType)])
-            }) { _ = try result.get() }
+            } + poison.map { ProducerRecord(topic: $0.topic, key: "poison", value: $0.value) }) { _ = try result.get() }
             await producer.close()
             #expect(try await DepartmentHarness.eventually(within: .seconds(90)) {
-                try await database.query("SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets")[0].decode(0, as: Int.self) == published.count
+                try await database.query("SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets")[0].decode(0, as: Int.self)
+                    == published.count + poison.count
             })
+            // Each poison event is kept with its reason, bytes, topic, partition and offset, and sent to the dead-letter topic.
+            let refused = try await database.query("SELECT topic, reason, raw, partition, \"offset\" FROM quarantine WHERE kind = 'invalid' ORDER BY id")
+            #expect(refused.count == poison.count)
+            for p in poison {
+                let row = try refused.first { try $0.decode(2, as: Bytea.self).bytes == p.value }
+                #expect(try row?.decode(0, as: String.self) == p.topic)
+                let reason = try row?.decode(1, as: String.self) ?? ""
+                #expect(reason.contains(p.reason), "\(p.reason): \(reason)")
+                #expect(try (row?.decode(4, as: Int64.self) ?? -1) >= 0)
+            }
+            let deadLetters = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: "dlq-check"))
+            try deadLetters.subscribe(topics: ["threezero.aggregator.dlq.v1"])
+            var lettered: [KafkaMessage] = []
+            _ = try await DepartmentHarness.eventually(within: .seconds(30)) {
+                lettered += try await deadLetters.poll(maxMessages: 100, timeout: .milliseconds(200))
+                return lettered.filter { $0.headers.contains { $0.key == "kind" && $0.value == Array("invalid".utf8) } }.count == poison.count
+            }
+            #expect(Set(lettered.filter { $0.headers.contains { $0.key == "kind" && $0.value == Array("invalid".utf8) } }.map(\.value))
+                == Set(poison.map(\.value)))
+            await deadLetters.close()
             // Nothing counted twice: one fact per distinct event about a known subject.
             let known = Set(city.events.filter { $0.subject != city.lateSubject.code }.map(\.id))
             #expect(try await database.query("SELECT count(*) FROM facts")[0].decode(0, as: Int.self) == known.count)
