@@ -36,10 +36,8 @@ public enum Aggregator {
         settings.religiousSiteTarget = reader.double(forKey: "targets.religious.site", default: 0.90)
         settings.defaultDeadlineDays = reader.int(forKey: "problems.default.deadline.days", default: 30)
 
-        let deadlineDays = String(settings.defaultDeadlineDays)
-        try await db.withConnection { conn in
-            try conn.query("UPDATE view_settings SET value = $1 WHERE name = 'problems.default.deadline.days'", [deadlineDays])
-        }
+        let deadlineDays = settings.defaultDeadlineDays
+        try await db.withTransaction { try ViewMaintenance.useDefaultDeadline(days: deadlineDays, on: $0) }
         let queries = ComplianceQueries(settings: settings)
         let checks = ConservationChecks(db: db, queries: queries, interval: .seconds(reader.int(forKey: "aggregator.check.interval.seconds", default: 60)),
                                         logger: logger)

@@ -111,9 +111,11 @@ enum AggregatorSchema {
                 criminal boolean,
                 proxy_level integer NOT NULL DEFAULT 0,  -- highest proxy: 1 village … 4 city
                 resolved_at timestamptz,
-                voided_at timestamptz
+                voided_at timestamptz,
+                due_at timestamptz              -- problems: deadline, or registration + the default days
             );
-            CREATE INDEX record_state_open_problems ON record_state (year, county)
+            -- Open problems by when they fall due: the counters hold whole months, this index the month in progress.
+            CREATE INDEX record_state_open_problems ON record_state (year, due_at) INCLUDE (county, entity)
                 WHERE entity IN ('dispute', 'hazard', 'security_problem') AND resolved_at IS NULL AND voided_at IS NULL;
             CREATE INDEX record_state_compared ON record_state (registered_at)
                 WHERE entity = 'petition' OR entity = 'accident' OR (entity = 'case' AND criminal);

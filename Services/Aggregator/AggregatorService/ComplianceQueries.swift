@@ -42,16 +42,30 @@ struct ComplianceQueries: Sendable {
         guard w.knownAt == nil, w.from.unixMicros == Self.startOfYear(year).unixMicros else { return nil }
         let newest = try conn.query("SELECT (extract(epoch FROM max(newest_fact)) * 1000000)::bigint FROM feeds")[0].decode(0, as: Int64?.self)
         guard (newest ?? .min) <= w.asOf.unixMicros else { return nil }
+        // Overdue: open problems due in the months before asOf's (counters), and those due in its
+        // month before asOf (the index of open problems by due time).
+        let monthStart = RecordState.startOfChinaMonth(w.asOf)
+        let thisMonth = RecordState.chinaMonth(w.asOf)
         let rows = try conn.query("""
             SELECT county, metric, value FROM figures WHERE year IN (0, $1) AND ($2::text IS NULL OR county = $2)
             UNION ALL
             SELECT county, 'overdue.' || entity, count(*) FROM record_state
             WHERE entity IN ('dispute', 'hazard', 'security_problem') AND resolved_at IS NULL AND voided_at IS NULL
-                AND year = $1 AND ($2::text IS NULL OR county = $2)
-                AND coalesce(deadline, registered_at + make_interval(days => $3)) < $4::timestamptz
+                AND year = $1 AND due_at >= $3 AND due_at < $4 AND ($2::text IS NULL OR county = $2)
             GROUP BY county, entity
-            """, [year, w.county, settings.defaultDeadlineDays, w.asOf.description])
-        return Figures.byCounty(try rows.map { (try $0.decode(0), try $0.decode(1), try $0.decode(2)) })
+            """, [year, w.county, monthStart.description, w.asOf.description])
+        var counties: [String: Figures] = [:]
+        for row in rows {
+            let (county, metric, value): (String, String, Int64) = (try row.decode(0), try row.decode(1), try row.decode(2))
+            if metric.hasPrefix("open_due.") {
+                // open_due.<kind>.<YYYY-MM>
+                let parts = metric.split(separator: ".")
+                if parts.count == 3, parts[2] < thisMonth { counties[county, default: Figures()].add("overdue.\(parts[1])", value) }
+            } else {
+                counties[county, default: Figures()].add(metric, value)
+            }
+        }
+        return counties
     }
 
     /// The figures recomputed from the facts: the registering facts of the period not voided by

@@ -1,3 +1,4 @@
+import Foundation
 import EventContract
 import Postgres
 
@@ -108,12 +109,24 @@ struct RecordState: Sendable, Equatable {
         }
     }
 
-    /// The counters this record adds to `figures` while it is live (metric names of `Figures`).
-    func figures() -> [(metric: String, value: Int64)] {
+    /// When an unresolved problem becomes overdue: its deadline, or the default after registration.
+    func due(defaultDeadlineDays: Int) -> Timestamp? {
+        guard let entity, Self.problemKinds.contains(entity), let registeredAt else { return nil }
+        return deadline ?? Timestamp(unixMicros: registeredAt.unixMicros + Int64(defaultDeadlineDays) * 86_400_000_000)
+    }
+
+    static let problemKinds: Set<String> = ["dispute", "hazard", "security_problem"]
+
+    /// The counters this record adds to `figures` while it is live (metric names of `Figures`);
+    /// an open problem also counts under the month it falls due (`open_due.<kind>.<YYYY-MM>`),
+    /// so that what is overdue at a time is those months before it plus a few records.
+    func figures(defaultDeadlineDays: Int) -> [(metric: String, value: Int64)] {
         guard isLive, let entity else { return [] }
         switch entity {
         case "dispute", "hazard", "security_problem":
-            return resolvedAt == nil ? [("found.\(entity)", 1)] : [("found.\(entity)", 1), ("resolved.\(entity)", 1)]
+            guard resolvedAt == nil else { return [("found.\(entity)", 1), ("resolved.\(entity)", 1)] }
+            let due = due(defaultDeadlineDays: defaultDeadlineDays)!
+            return [("found.\(entity)", 1), ("open_due.\(entity).\(Self.chinaMonth(due))", 1)]
         case "petition":
             var f: [(String, Int64)] = [("petition.batches", 1), ("petition.persons", persons ?? 0), ("petition.origin.\(origin ?? "")", 1)]
             if online == true { f.append(("petition.online", 1)) }
@@ -125,19 +138,25 @@ struct RecordState: Sendable, Equatable {
         }
     }
 
+    /// The month of an instant in China Standard Time, as `YYYY-MM`.
+    static func chinaMonth(_ t: Timestamp) -> String {
+        let microsPerDay: Int64 = 86_400_000_000
+        let local = t.unixMicros + Int64(Timestamp.chinaStandardTimeOffset) * 60_000_000
+        let days = local >= 0 ? local / microsPerDay : (local - microsPerDay + 1) / microsPerDay
+        let (year, month, _) = Timestamp.civilFromDays(Int(days))
+        return String(format: "%04d-%02d", year, month)
+    }
+
+    /// The first instant of the China Standard Time month of `t`.
+    static func startOfChinaMonth(_ t: Timestamp) -> Timestamp {
+        Timestamp(rfc3339: chinaMonth(t) + "-01T00:00:00+08:00")!
+    }
+
     /// The civil year of an instant in China Standard Time (+08:00, no daylight saving).
     static func chinaYear(_ t: Timestamp) -> Int64 {
         let microsPerDay: Int64 = 86_400_000_000
         let local = t.unixMicros + Int64(Timestamp.chinaStandardTimeOffset) * 60_000_000
         let days = local >= 0 ? local / microsPerDay : (local - microsPerDay + 1) / microsPerDay
-        // Howard Hinnant's civil_from_days.
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let month = mp < 10 ? mp + 3 : mp - 9
-        return yoe + era * 400 + (month <= 2 ? 1 : 0)
+        return Int64(Timestamp.civilFromDays(Int(days)).0)
     }
 }

@@ -89,6 +89,7 @@ enum ViewMaintenance {
             states[state.recordId] = state
         }
         let stored = states
+        let days = try defaultDeadlineDays(on: conn)
         for fact in facts {
             let id = fact.event.data.recordId
             states[id, default: RecordState(recordId: id, subject: fact.event.subject.rawValue, county: fact.event.subject.county)].merge(fact.event)
@@ -101,19 +102,21 @@ enum ViewMaintenance {
         for new in changed {
             for (state, sign) in [(stored[new.recordId], Int64(-1)), (new, 1)] {
                 guard let state, state.isLive, let year = state.year else { continue }
-                for (metric, value) in state.figures() { figures[FigureKey(year: year, county: state.county, metric: metric), default: 0] += sign * value }
+                for (metric, value) in state.figures(defaultDeadlineDays: days) { figures[FigureKey(year: year, county: state.county, metric: metric), default: 0] += sign * value }
                 if let zero = state.breach { breaches[SubjectYear(subject: state.subject, year: year), default: Breaches()].add(zero, sign) }
             }
         }
         try conn.query("""
             INSERT INTO record_state AS r
             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::uuid[], $8::timestamptz[],
-                $9::int[], $10::bool[], $11::text[], $12::text[], $13::bool[], $14::int[], $15::timestamptz[], $16::timestamptz[])
+                $9::int[], $10::bool[], $11::text[], $12::text[], $13::bool[], $14::int[], $15::timestamptz[], $16::timestamptz[],
+                $17::timestamptz[])
             ON CONFLICT (record_id) DO UPDATE SET
                 entity = excluded.entity, year = excluded.year, registered_at = excluded.registered_at,
                 registered_event = excluded.registered_event, deadline = excluded.deadline, persons = excluded.persons,
                 online = excluded.online, origin = excluded.origin, breach = excluded.breach, criminal = excluded.criminal,
-                proxy_level = excluded.proxy_level, resolved_at = excluded.resolved_at, voided_at = excluded.voided_at
+                proxy_level = excluded.proxy_level, resolved_at = excluded.resolved_at, voided_at = excluded.voided_at,
+                due_at = excluded.due_at
             """, [
                 PostgresArray(changed.map(\.recordId)), PostgresArray(changed.map(\.entity)), PostgresArray(changed.map(\.subject)),
                 PostgresArray(changed.map(\.county)), PostgresArray(changed.map(\.year)), PostgresArray(changed.map { $0.registeredAt.map { PostgresTimestamp(unixMicros: $0.unixMicros) } }),
@@ -121,6 +124,7 @@ enum ViewMaintenance {
                 PostgresArray(changed.map(\.persons)), PostgresArray(changed.map(\.online)), PostgresArray(changed.map(\.origin)),
                 PostgresArray(changed.map(\.breach)), PostgresArray(changed.map(\.criminal)), PostgresArray(changed.map { Int64($0.proxyLevel) }),
                 PostgresArray(changed.map { $0.resolvedAt.map { PostgresTimestamp(unixMicros: $0.unixMicros) } }), PostgresArray(changed.map { $0.voidedAt.map { PostgresTimestamp(unixMicros: $0.unixMicros) } }),
+                PostgresArray(changed.map { $0.due(defaultDeadlineDays: days).map { PostgresTimestamp(unixMicros: $0.unixMicros) } }),
             ])
 
         // 3. Subjects whose breaches changed: a subject turning (non-)compliant moves the compliance counters.
@@ -154,6 +158,31 @@ enum ViewMaintenance {
                       PostgresArray(after.map(\.accident)), PostgresArray(after.map(\.case))])
         }
         try add(figures, on: conn)
+    }
+
+    /// The default deadline of problems without one, as the view was built with it.
+    static func defaultDeadlineDays(on conn: PostgresConnection) throws -> Int {
+        Int(try conn.query("SELECT value FROM view_settings WHERE name = 'problems.default.deadline.days'")[0].decode(0, as: String.self)) ?? 30
+    }
+
+    /// Makes the view follow a changed default deadline: every open problem's due time and the
+    /// counters by due month are recomputed. Nothing happens when the default is unchanged.
+    static func useDefaultDeadline(days: Int, on conn: PostgresConnection) throws {
+        try lock(conn)
+        guard try defaultDeadlineDays(on: conn) != days else { return }
+        try conn.query("UPDATE view_settings SET value = $1 WHERE name = 'problems.default.deadline.days'", [String(days)])
+        try conn.query("""
+            UPDATE record_state SET due_at = coalesce(deadline, registered_at + make_interval(days => $1))
+            WHERE entity IN ('dispute', 'hazard', 'security_problem')
+            """, [days])
+        try conn.execute("DELETE FROM figures WHERE metric LIKE 'open\\_due.%'")
+        try conn.execute("""
+            INSERT INTO figures (year, county, metric, value)
+            SELECT year, county, 'open_due.' || entity || '.' || to_char(due_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'), count(*)
+            FROM record_state
+            WHERE entity IN ('dispute', 'hazard', 'security_problem') AND resolved_at IS NULL AND voided_at IS NULL
+            GROUP BY 1, 2, 3
+            """)
     }
 
     /// Adds `deltas` to the counters (in key order, the same for every writer).
