@@ -62,6 +62,10 @@ let package = Package(
             name: "EventContract", path: "Shared/EventContract",
             exclude: ["Schemas"], swiftSettings: swiftSettings),
 
+        .target(
+            name: "Simulation", dependencies: ["EventContract"],
+            path: "Shared/Simulation", swiftSettings: swiftSettings),
+
         // MARK: - What the services share
         .target(
             name: "ServiceSupport",
@@ -138,6 +142,9 @@ let package = Package(
             name: "EventContractTests", dependencies: ["EventContract"],
             path: "Tests/EventContractTests", swiftSettings: swiftSettings),
         .testTarget(
+            name: "SimulationTests", dependencies: ["Simulation", "EventContract"],
+            path: "Tests/SimulationTests", swiftSettings: swiftSettings),
+        .testTarget(
             name: "KafkaIntegrationTests", dependencies: ["Kafka", "TestSupport"],
             path: "Tests/KafkaIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
@@ -152,7 +159,7 @@ let package = Package(
             path: "Tests/DepartmentIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "AggregatorIntegrationTests",
-            dependencies: ["AggregatorService", "TestSupport", "EventContract", "Kafka", "Postgres",
+            dependencies: ["AggregatorService", "TestSupport", "EventContract", "Kafka", "Postgres", "Simulation",
                            .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/AggregatorIntegrationTests", swiftSettings: swiftSettings),
@@ -165,7 +172,7 @@ let package = Package(
             name: "Benchmarks", dependencies: ["Kafka", "Postgres", "EventContract"],
             path: "Tests/Benchmarks", swiftSettings: swiftSettings),
         .executableTarget(
-            name: "AggregatorBenchmark", dependencies: ["Kafka", "Postgres", "EventContract"],
+            name: "AggregatorBenchmark", dependencies: ["Kafka", "Postgres", "EventContract", "Simulation"],
             path: "Tests/AggregatorBenchmark", swiftSettings: swiftSettings),
     ]
 )

@@ -7,6 +7,7 @@ import EventContract
 import Foundation
 import Kafka
 import Postgres
+import Simulation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -38,42 +39,11 @@ func grouped(_ n: Int) -> String {
 
 // MARK: - A province: counties, subjects with valid codes, a year of records
 
-struct Random {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func int(_ range: Range<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
-    mutating func chance(_ p: Double) -> Bool { Double(next() % 1_000_000) / 1_000_000 < p }
-}
-
-var random = Random(state: 20_261_129)
 /// 11 prefectures of 10 or 11 counties each (Shanxi has 117).
-let counties = (1...11).flatMap { city in (1...(city % 2 == 0 ? 10 : 11)).map { String(format: "14%02d%02d", city, $0) } }
-let alphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY".utf8)
-func subjectCode(_ i: Int, type: SubjectType, county: String) -> SubjectCode {
-    if type.codeKind == .division {
-        return try! SubjectCode(validating: county + String(format: "%03d%03d", 1 + i / 1_000 % 999, 1 + i % 999))
-    }
-    var serial = i
-    var organization: [UInt8] = []
-    for _ in 0..<9 {
-        organization.append(alphabet[serial % 31])
-        serial /= 31
-    }
-    let first17 = Array("91\(county)".utf8) + organization
-    return try! SubjectCode(validating: String(decoding: first17 + [SubjectCode.creditCheckCharacter(first17)], as: UTF8.self))
-}
-let typeShares: [(SubjectType, Int)] = [(.village, 40), (.community, 10), (.enterprise, 40), (.institution, 8), (.religiousSite, 2)]
-let subjects: [(code: SubjectCode, type: SubjectType)] = (0..<subjectCount).map { i in
-    var pick = i % 100
-    let type = typeShares.first { pick -= $0.1; return pick < 0 }!.0
-    return (subjectCode(i, type: type, county: counties[i % counties.count]), type)
-}
+let counties = (1...11).flatMap { city in (1...(city % 2 == 0 ? 10 : 11)).map { City.County(code: String(format: "14%02d%02d", city, $0), name: "第\($0)县") } }
+let province = City(size: subjectCount, counties: counties, seed: 20_261_129)
+let subjects = province.subjects
+var random = SplitMix64(seed: 20_261_129)
 
 let yearStart = Timestamp(rfc3339: "2026-01-01T00:00:00+08:00")!.unixMicros
 let yearSpan = min(now().unixMicros - 3_600_000_000, Timestamp(rfc3339: "2026-12-31T00:00:00+08:00")!.unixMicros) - yearStart
@@ -84,11 +54,11 @@ var sequences: [EventSource: UInt64] = [:]
 }
 
 /// One record's life: its registration, and what followed (in time order).
-@MainActor func record(_ random: inout Random) -> [CloudEvent] {
+@MainActor func record(_ random: inout SplitMix64) -> [CloudEvent] {
     let subject = subjects[random.int(0..<subjects.count)].code
     let at = yearStart + Int64(random.int(0..<Int(yearSpan / 1_000_000))) * 1_000_000
     // Follow-ups come days later, never after the present.
-    let later = { (random: inout Random) in min(at + Int64(random.int(3_600..<40 * 86_400)) * 1_000_000, yearStart + yearSpan) }
+    let later = { (random: inout SplitMix64) in min(at + Int64(random.int(3_600..<40 * 86_400)) * 1_000_000, yearStart + yearSpan) }
     let id = UUIDv7.generate()
     var events: [CloudEvent] = []
     switch random.int(0..<100) {
@@ -195,9 +165,7 @@ let db = PostgresClient(configuration: server.database(databaseName))
 say("province: \(counties.count) counties, \(grouped(subjectCount)) subjects, \(grouped(eventCount)) events; database \(databaseName)\n")
 
 let csvPath = FileManager.default.temporaryDirectory.appendingPathComponent("province-\(run).csv").path
-var csv = "code,name,type,county,township,active\n"
-for (i, s) in subjects.enumerated() { csv += "\(s.code),主体\(i),\(s.type.rawValue),\(s.code.county),,true\n" }
-try csv.write(toFile: csvPath, atomically: false, encoding: .utf8)
+try province.rosterCSV.write(toFile: csvPath, atomically: false, encoding: String.Encoding.utf8)
 let importer = Process()
 importer.executableURL = URL(fileURLWithPath: aggregatorBinary)
 importer.arguments = ["import-roster", csvPath]

@@ -1,4 +1,5 @@
 import EventContract
+import Simulation
 import Foundation
 import TestSupport
 
@@ -36,19 +37,7 @@ struct ScriptedCity {
     static let from = Timestamp(rfc3339: "2026-03-01T00:00:00+08:00")!
     static let asOf = Timestamp(rfc3339: "2026-03-31T23:59:59.999999+08:00")!
 
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ range: Range<Int>) -> Int { range.lowerBound + Int(next() % UInt64(range.count)) }
-        mutating func chance(_ p: Double) -> Bool { Double(next() % 10_000) / 10_000 < p }
-        mutating func pick<T>(_ items: [T]) -> T { items[int(0..<items.count)] }
-    }
+    typealias Random = SplitMix64
 
     /// Day `day` of March 2026 (days past 31 run into April) at `hour`, +08:00.
     static func time(day: Int, hour: Int) -> Timestamp {
@@ -56,7 +45,7 @@ struct ScriptedCity {
     }
 
     init(seed: UInt64) {
-        var random = Random(state: seed)
+        var random = Random(seed: seed)
         let counties = ["140403", "140427", "140431"]
         for county in counties {
             for (type, count) in [(SubjectType.village, 6), (.community, 2), (.enterprise, 6), (.institution, 3), (.religiousSite, 2)] {

@@ -9,6 +9,7 @@ import Kafka
 import Logging
 import NIOCore
 import Postgres
+import Simulation
 import TestSupport
 import Testing
 
@@ -48,7 +49,7 @@ import Testing
 
         var published = city.events + city.duplicates
         if case .interleaved(let seed) = order {
-            var random = ScriptedCity.Random(state: seed)
+            var random = ScriptedCity.Random(seed: seed)
             var queues = Dictionary(grouping: published, by: \.subject.rawValue).mapValues { $0 }
             var keys = queues.keys.sorted()
             published = []

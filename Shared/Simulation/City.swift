@@ -1,0 +1,94 @@
+import Foundation
+import EventContract
+
+/// A city's creation subjects (创建主体) with valid codes: villages and communities with their
+/// 12-digit division codes, the others with unified social credit codes (check character
+/// included), spread over the city's counties in realistic shares. Deterministic for a seed.
+public struct City: Sendable {
+    public struct County: Sendable, Hashable {
+        public let code: String
+        public let name: String
+
+        public init(code: String, name: String) {
+            self.code = code
+            self.name = name
+        }
+    }
+
+    public struct Subject: Sendable, Hashable {
+        public let code: SubjectCode
+        public let name: String
+        public let type: SubjectType
+        public let county: String
+        public let township: String?
+    }
+
+    /// Changzhi (长治市, 140400), the city of DESIGN.md section 4.
+    public static let changzhi: [County] = [
+        ("140403", "潞州区"), ("140404", "上党区"), ("140405", "屯留区"), ("140406", "潞城区"), ("140423", "襄垣县"), ("140425", "平顺县"),
+        ("140426", "黎城县"), ("140427", "壶关县"), ("140428", "长子县"), ("140429", "武乡县"), ("140430", "沁县"), ("140431", "沁源县"),
+    ].map { County(code: $0.0, name: $0.1) }
+
+    /// Shares of the subject types, in percent: mostly villages and enterprises.
+    public static let typeShares: [(SubjectType, Int)] = [(.village, 40), (.community, 10), (.enterprise, 40), (.institution, 8), (.religiousSite, 2)]
+
+    public let counties: [County]
+    public let subjects: [Subject]
+
+    /// `size` subjects over `counties`, the same for the same seed.
+    public init(size: Int, counties: [County] = City.changzhi, seed: UInt64) {
+        var random = SplitMix64(seed: seed)
+        self.counties = counties
+        subjects = (0..<size).map { i in
+            let county = counties[i % counties.count]
+            var pick = random.int(0..<100)
+            let type = Self.typeShares.first { pick -= $0.1; return pick < 0 }!.0
+            let serial = i / counties.count
+            let township = serial / 999 % 999 + 1
+            return Subject(code: Self.code(serial: serial, type: type, county: county.code), name: Self.name(serial: serial, type: type, county: county),
+                           type: type, county: county.code, township: type.codeKind == .division ? String(format: "%@%03d", county.code, township) : nil)
+        }
+    }
+
+    /// The roster as the command center imports it (`code,name,type,county,township,active`).
+    public var rosterCSV: String {
+        var csv = "code,name,type,county,township,active\n"
+        for s in subjects { csv += "\(s.code),\(s.name),\(s.type.rawValue),\(s.county),\(s.township ?? ""),true\n" }
+        return csv
+    }
+
+    static let creditAlphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY".utf8)
+
+    /// A division code (county + township + village) or a unified social credit code
+    /// (registration authority 9, enterprise 1 / institution 2 / religious 3, county, 9-character
+    /// organization code, check character). Distinct for distinct serials within a county.
+    static func code(serial: Int, type: SubjectType, county: String) -> SubjectCode {
+        if type.codeKind == .division {
+            return try! SubjectCode(validating: county + String(format: "%03d%03d", serial / 999 % 999 + 1, serial % 999 + 1))
+        }
+        let kind: UInt8 = switch type {
+        case .institution: UInt8(ascii: "2")
+        case .religiousSite: UInt8(ascii: "3")
+        default: UInt8(ascii: "1")
+        }
+        var rest = serial
+        var organization: [UInt8] = []
+        for _ in 0..<9 {
+            organization.append(creditAlphabet[rest % 31])
+            rest /= 31
+        }
+        let first17 = [UInt8(ascii: "9"), kind] + Array(county.utf8) + organization
+        return try! SubjectCode(validating: String(decoding: first17 + [SubjectCode.creditCheckCharacter(first17)], as: UTF8.self))
+    }
+
+    static func name(serial: Int, type: SubjectType, county: County) -> String {
+        let place = county.name.dropLast()
+        return switch type {
+        case .village: "\(place)第\(serial + 1)村"
+        case .community: "\(place)第\(serial + 1)社区"
+        case .enterprise: "\(place)第\(serial + 1)号企业有限公司"
+        case .institution: "\(place)第\(serial + 1)号事业单位"
+        case .religiousSite: "\(place)第\(serial + 1)号宗教活动场所"
+        }
+    }
+}
