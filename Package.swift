@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "hazards", targets: ["HazardsMain"]),
         .executable(name: "cases", targets: ["CasesMain"]),
         .executable(name: "aggregator", targets: ["AggregatorMain"]),
+        .executable(name: "simulator", targets: ["Simulator"]),
         .executable(name: "threezero-bench", targets: ["Benchmarks"]),
         .executable(name: "threezero-aggregator-bench", targets: ["AggregatorBenchmark"]),
     ],
@@ -31,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // MARK: - C clients, wrapped once
@@ -63,7 +66,7 @@ let package = Package(
             exclude: ["Schemas"], swiftSettings: swiftSettings),
 
         .target(
-            name: "Simulation", dependencies: ["EventContract"],
+            name: "Simulation", dependencies: ["EventContract", .product(name: "HeapModule", package: "swift-collections")],
             path: "Shared/Simulation", swiftSettings: swiftSettings),
 
         // MARK: - What the services share
@@ -128,6 +131,13 @@ let package = Package(
                            .product(name: "Configuration", package: "swift-configuration")],
             path: "Services/Aggregator/Main", swiftSettings: swiftSettings),
 
+        // MARK: - The simulated city: roster, activity through the departments' APIs, load
+        .executableTarget(
+            name: "Simulator",
+            dependencies: ["Simulation", "EventContract", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            path: "Services/Simulator", swiftSettings: swiftSettings),
+
         // MARK: - Tests
         .target(
             name: "TestSupport",
@@ -163,6 +173,9 @@ let package = Package(
                            .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/AggregatorIntegrationTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EndToEndTests", dependencies: ["TestSupport", "Simulation", "EventContract", "Postgres"],
+            path: "Tests/EndToEndTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "PostgresIntegrationTests", dependencies: ["Postgres", "TestSupport"],
             path: "Tests/PostgresIntegrationTests", swiftSettings: swiftSettings),

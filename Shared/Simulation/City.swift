@@ -34,6 +34,7 @@ public struct City: Sendable {
 
     public let counties: [County]
     public let subjects: [Subject]
+    let indicesByType: [SubjectType: [Int]]
 
     /// `size` subjects over `counties`, the same for the same seed.
     public init(size: Int, counties: [County] = City.changzhi, seed: UInt64) {
@@ -48,7 +49,12 @@ public struct City: Sendable {
             return Subject(code: Self.code(serial: serial, type: type, county: county.code), name: Self.name(serial: serial, type: type, county: county),
                            type: type, county: county.code, township: type.codeKind == .division ? String(format: "%@%03d", county.code, township) : nil)
         }
+        let subjects = subjects
+        indicesByType = Dictionary(grouping: subjects.indices) { subjects[$0].type }
     }
+
+    /// The positions in `subjects` of the subjects of one type.
+    public func subjects(of type: SubjectType) -> [Int] { indicesByType[type] ?? [] }
 
     /// The roster as the command center imports it (`code,name,type,county,township,active`).
     public var rosterCSV: String {

@@ -9,7 +9,7 @@ cd "$ROOT"
 cleanup() {
     # Brokers and aggregators that fault tests start themselves, should a test die before stopping them.
     pkill -9 -f "$STACK_DIR/bin-tansu" 2>/dev/null || true
-    pkill -9 -f "$ROOT/.build/.*/aggregator" 2>/dev/null || true
+    pkill -9 -f "$ROOT/.build/.*/(aggregator|petitions|hazards|cases|simulator)" 2>/dev/null || true
     "$ROOT/deploy/local/stack.sh" stop
 }
 trap cleanup EXIT
@@ -18,7 +18,7 @@ trap cleanup EXIT
 set -a; source "$ENV_FILE"; set +a
 say "building (debug) with tests"
 swift build --build-tests
-# The crash-recovery tests run the aggregator as a process of its own.
-swift build --product aggregator
+# The crash-recovery and end-to-end tests run the services and the simulator as processes of their own.
+for product in petitions hazards cases aggregator simulator; do swift build --product "$product"; done
 say "running the tests"
 swift test --skip-build "$@"
