@@ -20,7 +20,7 @@ trap 'exit 0' INT TERM
 set -a; source "$ENV_FILE"; set +a
 say "building the services (release; the first build takes several minutes)"
 # One product at a time: a plain `swift build` would also build the test support (and swift-nio-ssl).
-for product in petitions hazards cases aggregator; do swift build -c release --product "$product"; done
+for product in petitions hazards cases aggregator simulator; do swift build -c release --product "$product"; done
 BIN="$(swift build -c release --show-bin-path)"
 
 # Demo tokens: configuration, never code. Replace them for anything but a demo.
@@ -28,22 +28,34 @@ export AUTH_TOKENS="${AUTH_TOKENS:-demo-clerk:petitions_clerk:demo-petitions,dem
 [[ -f "$STACK_DIR/identity.key" ]] || head -c 32 /dev/urandom | base64 >"$STACK_DIR/identity.key"
 export PETITIONS_IDENTITY_KEY="$(cat "$STACK_DIR/identity.key")"
 
+# A fresh demo city each time: the broker keeps memory only, so the databases start empty too.
+for name in aggregator petitions hazards cases; do
+    psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS demo_$name WITH (FORCE)" >/dev/null
+done
+
 start_service() {
     local name=$1 port=$2
     # Own session: Ctrl-C reaches this script only, which stops the services first, then the stack.
-    HTTP_PORT=$port setsid "$BIN/$name" >>"$LOG_DIR/$name.log" 2>&1 &
+    DATABASE_NAME=demo_$name HTTP_PORT=$port setsid "$BIN/$name" >>"$LOG_DIR/$name.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.2; done
     say "$name   http://127.0.0.1:$port   (OpenAPI: /openapi.yaml, log: .local/logs/$name.log)"
 }
 start_service aggregator 8080
-# A small demo roster of Changzhi (two per county and more), imported as the office would.
-curl -sf -X POST http://127.0.0.1:8080/api/v1/subjects:import -H 'Authorization: Bearer demo-office' -H 'Content-Type: text/csv' \
-    --data-binary @"$ROOT/deploy/local/demo-roster.csv" >/dev/null && say "demo roster imported (deploy/local/demo-roster.csv)"
 start_service petitions 8081
 start_service hazards 8082
 start_service cases 8083
-say "demo tokens: petitions clerk 'demo-petitions', hazards clerk 'demo-hazards', cases clerk 'demo-cases', reader 'demo-reader', office 'demo-office'"
-say "try: curl -H 'Authorization: Bearer demo-reader' http://127.0.0.1:8080/api/v1/overview"
+
+# The simulated city: its roster imported through the command center as the office would, then the
+# year so far sent through the departments' APIs, and on, at a gentle rate, until Ctrl-C.
+SUBJECTS=${SUBJECTS:-1200}
+RATE=${RATE:-30}
+setsid "$BIN/simulator" run --subjects "$SUBJECTS" --from "$(TZ=Asia/Shanghai date +%Y)-01-01" --follow --rate "$RATE" --import-roster \
+    --petitions-token demo-petitions --hazards-token demo-hazards --cases-token demo-cases --office-token demo-office \
+    >>"$LOG_DIR/simulator.log" 2>&1 &
+pids=("$!" "${pids[@]}")
+say "simulator: $SUBJECTS subjects of Changzhi's 12 counties, the year so far and on at $RATE requests/s (log: .local/logs/simulator.log)"
+say "demo tokens: reader 'demo-reader', office 'demo-office'; clerks 'demo-petitions', 'demo-hazards', 'demo-cases'"
+say "command center: http://127.0.0.1:8080/api/v1/overview   (curl -H 'Authorization: Bearer demo-reader' ...)"
 say "running; Ctrl-C stops everything"
 while true; do sleep 3600 & wait $!; done

@@ -16,6 +16,8 @@ trap cleanup EXIT
 "$ROOT/deploy/local/stack.sh" start
 
 set -a; source "$ENV_FILE"; set +a
+# The compose file and the Kubernetes manifests against their schemas (tools into the venv).
+"$ROOT/deploy/validate.sh"
 say "building (debug) with tests"
 swift build --build-tests
 # The crash-recovery and end-to-end tests run the services and the simulator as processes of their own.
