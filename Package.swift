@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
@@ -123,7 +124,7 @@ let package = Package(
             dependencies: ["EventContract", "Intake", "Kafka", "Postgres", "ServiceSupport",
                            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
                            .product(name: "Metrics", package: "swift-metrics"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                           .product(name: "Crypto", package: "swift-crypto")],
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "Mustache", package: "swift-mustache")],
             path: "Services/Aggregator/AggregatorService", swiftSettings: swiftSettings),
         .executableTarget(
             name: "AggregatorMain",

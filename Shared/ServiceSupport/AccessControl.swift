@@ -20,6 +20,11 @@ public struct Role: RawRepresentable, Sendable, Hashable, CustomStringConvertibl
 public struct Principal: Sendable, Hashable {
     public var name: String
     public var role: Role
+
+    public init(name: String, role: Role) {
+        self.name = name
+        self.role = role
+    }
 }
 
 /// The tokens a service accepts, kept only as SHA-256 digests and compared in constant time.

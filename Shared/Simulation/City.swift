@@ -24,10 +24,7 @@ public struct City: Sendable {
     }
 
     /// Changzhi (长治市, 140400), the city of DESIGN.md section 4.
-    public static let changzhi: [County] = [
-        ("140403", "潞州区"), ("140404", "上党区"), ("140405", "屯留区"), ("140406", "潞城区"), ("140423", "襄垣县"), ("140425", "平顺县"),
-        ("140426", "黎城县"), ("140427", "壶关县"), ("140428", "长子县"), ("140429", "武乡县"), ("140430", "沁县"), ("140431", "沁源县"),
-    ].map { County(code: $0.0, name: $0.1) }
+    public static let changzhi: [County] = Counties.changzhi.map { County(code: $0.code, name: $0.name) }
 
     /// Shares of the subject types, in percent: mostly villages and enterprises.
     public static let typeShares: [(SubjectType, Int)] = [(.village, 40), (.community, 10), (.enterprise, 40), (.institution, 8), (.religiousSite, 2)]

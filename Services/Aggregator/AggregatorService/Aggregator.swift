@@ -1,4 +1,6 @@
 import Configuration
+import Crypto
+import Foundation
 import EventContract
 import Hummingbird
 import Intake
@@ -43,13 +45,31 @@ public enum Aggregator {
                                         logger: logger)
 
         let router = ServiceRouter.make(tokens: configuration.tokens, checks: [.database(db)], openAPI: AggregatorOpenAPI.document)
-        CommandCenterController(db: db, queries: queries, consumer: consumer.state).addRoutes(to: router)
+        let api = CommandCenterController(db: db, queries: queries, consumer: consumer.state)
+        api.addRoutes(to: router)
+        let live = LiveUpdates(db: db, logger: logger)
+        let sessions = DashboardSessions(key: try dashboardKey(reader, logger: logger), tokens: configuration.tokens,
+                                         secureCookie: reader.bool(forKey: "dashboard.secure.cookie", default: false))
+        DashboardController(api: api, sessions: sessions, library: try DashboardTemplates.library(), live: live).addRoutes(to: router)
 
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "aggregator"),
-            services: [CloseOnShutdown { await db.shutdown() }, relay, consumer, checks],
+            services: [CloseOnShutdown { await db.shutdown() }, relay, consumer, checks, live],
             logger: logger)
+    }
+
+    /// The key that signs dashboard sessions: `DASHBOARD_SESSION_KEY` (32+ bytes, base64), the same
+    /// on every instance behind one address; without it, a random key (sessions end with the process).
+    static func dashboardKey(_ reader: ConfigReader, logger: Logger) throws -> SymmetricKey {
+        guard let text = reader.string(forKey: "dashboard.session.key") else {
+            logger.notice("DASHBOARD_SESSION_KEY is not set: dashboard sessions are signed with a random key and end with this process")
+            return SymmetricKey(size: .bits256)
+        }
+        guard let bytes = Data(base64Encoded: text), bytes.count >= 32 else {
+            throw ServiceConfiguration.Missing(description: "DASHBOARD_SESSION_KEY must be at least 32 bytes in base64")
+        }
+        return SymmetricKey(data: bytes)
     }
 
     /// Imports a roster CSV straight into the aggregator's database (the command line's import).

@@ -2,6 +2,7 @@ import EventContract
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Intake
 import Kafka
 import NIOCore
@@ -57,7 +58,11 @@ struct CommandCenterController: Sendable {
     /// newest first, with whether each was open and overdue at `asOf`.
     func problems(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try context.require(.reader, .officeAdmin)
-        let query = request.uri.queryParameters
+        return try Self.json(try await problemList(request.uri.queryParameters))
+    }
+
+    /// The ledger page of a query (`kind`, `county`, `status`, `overdue`, `from`, `asOf`, `page`, `pageSize`).
+    func problemList(_ query: FlatDictionary<Substring, Substring>) async throws -> JSONValue {
         let window = try QueryWindow.parse(query)
         let kind = try query["kind"].map { k -> String in
             let kinds = ["dispute", "hazard", "security_problem"]
@@ -121,10 +126,10 @@ struct CommandCenterController: Sendable {
                     """, [window.from.description, window.asOf.description, kind, window.county])[0].decode(0)
             }
         }
-        return try Self.json([
+        return [
             "from": .string(window.from.description), "asOf": .string(window.asOf.description), "page": .integer(Int64(page)),
             "pageSize": .integer(Int64(pageSize)), "total": .integer(Int64(total)), "items": .array(items),
-        ] as JSONValue)
+        ]
     }
 
     /// The rankings the office saved, newest first.
@@ -153,8 +158,11 @@ struct CommandCenterController: Sendable {
     /// One subject: its three zeros and the events behind each breach.
     func subject(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try context.require(.reader, .officeAdmin)
-        let code = try context.parameters.require("code")
-        let window = try QueryWindow.parse(request.uri.queryParameters)
+        return try Self.json(try await subjectDetail(try context.parameters.require("code"), window: try QueryWindow.parse(request.uri.queryParameters)))
+    }
+
+    /// One subject's three zeros in a window and the events behind each breach.
+    func subjectDetail(_ code: String, window: ComplianceQueries.Window) async throws -> JSONValue {
         let detail = try await db.withConnection { conn -> [String: JSONValue]? in
             guard let row = try conn.query("SELECT code, name, type, county, township, active FROM subjects WHERE code = $1", [code]).first else { return nil }
             let facts = try conn.query("""
@@ -191,7 +199,7 @@ struct CommandCenterController: Sendable {
             ]
         }
         guard let detail else { throw Problem.notFound("no subject \(code) on the roster") }
-        return try Self.json(JSONValue.object(detail))
+        return .object(detail)
     }
 
     // MARK: - Roster
@@ -232,6 +240,11 @@ struct CommandCenterController: Sendable {
 
     func quality(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try context.require(.reader, .officeAdmin)
+        return try Self.json(try await qualityReport())
+    }
+
+    /// Quarantine, sequence gaps, freshness, offsets and lag, conservation checks, this instance.
+    func qualityReport() async throws -> JSONValue {
         let report: JSONValue = try await db.withConnection { conn -> JSONValue in
             let quarantine = try conn.query("""
                 SELECT id, topic, partition, "offset", kind, reason, subject, (extract(epoch FROM received_at) * 1000000)::bigint, released_at IS NOT NULL
@@ -272,13 +285,13 @@ struct CommandCenterController: Sendable {
             return ["quarantine": .array(quarantine), "sequenceGaps": .array(gaps), "freshness": .array(freshness), "offsets": .array(offsets),
                     "conservationChecks": .array(checks)]
         }
-        guard case .object(var fields) = report else { return try Self.json(report) }
+        guard case .object(var fields) = report else { return report }
         let snapshot = consumer.snapshot.withLock { $0 }
         fields["thisInstance"] = [
             "assignment": .array(snapshot.assignment.map { .string($0.description) }),
             "lastBatchAt": snapshot.lastBatchAt.map { .string(Timestamp(unixMicros: Int64($0.timeIntervalSince1970 * 1_000_000)).description) } ?? .null,
         ]
-        return try Self.json(JSONValue.object(fields))
+        return .object(fields)
     }
 
     /// Runs `body` in one read-only snapshot, so every figure of an answer sees the same facts.

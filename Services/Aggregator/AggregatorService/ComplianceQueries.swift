@@ -145,7 +145,7 @@ struct ComplianceQueries: Sendable {
 
     // MARK: - Compliance
 
-    struct Ratio: Sendable, Encodable {
+    struct Ratio: Sendable, Codable {
         var compliant: Int
         var total: Int
         var rate: Double
@@ -161,12 +161,12 @@ struct ComplianceQueries: Sendable {
         }
     }
 
-    struct SubjectCounts: Sendable, Encodable {
+    struct SubjectCounts: Sendable, Codable {
         var total: Int
         var byType: [String: Int]
     }
 
-    struct Compliance: Sendable, Encodable {
+    struct Compliance: Sendable, Codable {
         var overall: Ratio
         var rural: Ratio
         var enterpriseInstitution: Ratio
@@ -174,7 +174,7 @@ struct ComplianceQueries: Sendable {
         var byType: [String: Ratio]
     }
 
-    struct Breaches: Sendable, Encodable {
+    struct Breaches: Sendable, Codable {
         var petition: Int
         var accident: Int
         var `case`: Int
@@ -182,12 +182,22 @@ struct ComplianceQueries: Sendable {
 
     // MARK: - Problem ledger
 
-    struct Ledger: Sendable, Encodable {
+    struct Ledger: Sendable, Codable {
         var found = 0
         var resolved = 0
         var open = 0
         var overdue = 0
         var rate: Double { found == 0 ? 1 : Double(resolved) / Double(found) }
+
+        init(found: Int = 0, resolved: Int = 0, open: Int = 0, overdue: Int = 0) {
+            (self.found, self.resolved, self.open, self.overdue) = (found, resolved, open, overdue)
+        }
+
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(found: try c.decode(Int.self, forKey: .found), resolved: try c.decode(Int.self, forKey: .resolved),
+                      open: try c.decode(Int.self, forKey: .open), overdue: try c.decode(Int.self, forKey: .overdue))
+        }
 
         enum CodingKeys: String, CodingKey { case found, resolved, open, overdue, rate }
         func encode(to encoder: any Encoder) throws {
@@ -204,7 +214,7 @@ struct ComplianceQueries: Sendable {
         }
     }
 
-    struct Problems: Sendable, Encodable {
+    struct Problems: Sendable, Codable {
         var dispute: Ledger
         var hazard: Ledger
         var security: Ledger
@@ -213,7 +223,7 @@ struct ComplianceQueries: Sendable {
 
     // MARK: - Petitions
 
-    struct Petitions: Sendable, Encodable {
+    struct Petitions: Sendable, Codable {
         var batches: Int
         var persons: Int
         var onlineShare: Double
@@ -304,7 +314,7 @@ struct ComplianceQueries: Sendable {
 
     // MARK: - Counties (排名通报)
 
-    struct CountyFigures: Sendable, Encodable {
+    struct CountyFigures: Sendable, Codable {
         var county: String
         var rank: Int
         /// Change since the ranking the office last saved (saved rankings come with the reports).

@@ -47,4 +47,55 @@ enum SavedRankings {
         guard !rows.isEmpty else { return nil }
         return Dictionary(try rows.map { (try $0.decode(0, as: String.self), try $0.decode(1, as: Int.self)) }, uniquingKeysWith: { a, _ in a })
     }
+
+    /// A saved ranking as it was frozen.
+    static func frozen(_ id: Int64, on conn: PostgresConnection) throws -> (Saved, [ComplianceQueries.CountyFigures])? {
+        guard let row = try conn.query("""
+            SELECT id, (extract(epoch FROM as_of) * 1000000)::bigint, (extract(epoch FROM saved_at) * 1000000)::bigint, saved_by, content_hash,
+                ranking::text
+            FROM saved_rankings WHERE id = $1
+            """, [id]).first else { return nil }
+        let saved = Saved(id: try row.decode(0), asOf: Timestamp(unixMicros: try row.decode(1)).description,
+                          savedAt: Timestamp(unixMicros: try row.decode(2)).description, savedBy: try row.decode(3), contentHash: try row.decode(4))
+        let counties = try JSONDecoder().decode([ComplianceQueries.CountyFigures].self, from: Data(try row.decode(5, as: String.self).utf8))
+        return (saved, counties.sorted { $0.rank < $1.rank })
+    }
+
+    /// A saved notice against the same period as known now: the events of the period that arrived
+    /// after it was saved, and each county figure and rank they changed.
+    struct Restatement {
+        let saved: Saved
+        let from: Timestamp
+        let frozen: [ComplianceQueries.CountyFigures]
+        let lateEvents: Int
+        /// "潞州区:排名 3 → 2,排查 120 → 121" — empty when nothing changed.
+        let changes: [String]
+    }
+
+    static func restatement(_ id: Int64, queries: ComplianceQueries, on conn: PostgresConnection) throws -> Restatement? {
+        guard let (saved, frozen) = try frozen(id, on: conn), let asOf = Timestamp(rfc3339: saved.asOf) else { return nil }
+        let window = ComplianceQueries.Window(from: ComplianceQueries.startOfYear(RecordState.chinaYear(asOf)), asOf: asOf, knownAt: nil, county: nil)
+        let late: Int = try conn.query("""
+            SELECT count(*) FROM facts WHERE occurred_at BETWEEN $1 AND $2 AND recorded_at > (SELECT saved_at FROM saved_rankings WHERE id = $3)
+            """, [window.from.description, asOf.description, id])[0].decode(0)
+        let now = Dictionary(uniqueKeysWithValues: try queries.counties(window, on: conn).map { ($0.county, $0) })
+        var changes: [String] = []
+        for then in frozen {
+            guard let current = now[then.county] else { continue }
+            var parts: [String] = []
+            func compare(_ label: String, _ a: Int, _ b: Int) { if a != b { parts.append("\(label) \(a) → \(b)") } }
+            func compareRate(_ label: String, _ a: Double, _ b: Double) {
+                if abs(a - b) > 1e-12 { parts.append("\(label) \(Display.percent(a)) → \(Display.percent(b))") }
+            }
+            compare("排名", then.rank, current.rank)
+            compareRate("问题解决率", then.problems.total.rate, current.problems.total.rate)
+            compareRate("达标率", then.compliance.overall.rate, current.compliance.overall.rate)
+            compare("排查", then.problems.total.found, current.problems.total.found)
+            compare("解决", then.problems.total.resolved, current.problems.total.resolved)
+            compare("逾期", then.problems.total.overdue, current.problems.total.overdue)
+            compare("信访批次", then.petitions.batches, current.petitions.batches)
+            if !parts.isEmpty { changes.append("\(Counties.name(then.county)):" + parts.joined(separator: ",")) }
+        }
+        return Restatement(saved: saved, from: window.from, frozen: frozen, lateEvents: late, changes: changes)
+    }
 }

@@ -1,0 +1,192 @@
+"""End-to-end tests of the command center's dashboard in headless Chromium."""
+
+import csv
+import io
+import re
+import time
+from datetime import datetime, timedelta
+
+from conftest import CHINA, SCREENSHOTS, OFFICE
+
+
+def eventually(condition, seconds=15):
+    """Polls from the test: the page's CSP forbids the string evaluation wait_for_function uses."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return condition()
+
+
+def figure(page, name):
+    return int(page.locator(f'[data-figure="{name}"]').inner_text().replace(",", ""))
+
+
+def hazards(city, as_of):
+    """The hazards found from 1 January of as_of's year to as_of (none voided in these tests)."""
+    start = datetime(as_of.year, 1, 1, tzinfo=CHINA)
+    return [e for e in city.events if e["type"] == "cn.threezero.hazard.found.v1" and start <= datetime.fromisoformat(e["time"]) <= as_of]
+
+
+def hazards_found(city, as_of):
+    return len(hazards(city, as_of))
+
+
+def county_of(code):
+    """Division codes start with the county; unified social credit codes carry it in characters 3-8."""
+    return code[:6] if len(code) == 12 else code[2:8]
+
+
+def test_the_overview_renders_its_figures_and_charts(reader, city):
+    now = datetime.now(CHINA)
+    assert reader.title().startswith("总览")
+    assert figure(reader, "subjects.total") == len(city.roster)
+    assert figure(reader, "problems.hazard.found") == hazards_found(city, now)
+    assert figure(reader, "breaches.petition") == 1 and figure(reader, "breaches.accident") == 1
+    charts = reader.locator("svg.chart")
+    assert charts.count() == 2
+    assert charts.nth(0).locator("line.target").count() == 3, "a target line for each group with a target"
+    assert charts.nth(1).locator("rect.bar").count() >= 2
+    # Numbers as a Chinese reader expects them: percentages with two decimals.
+    assert re.fullmatch(r"\d{1,3}\.\d{2}%", reader.locator('[data-figure="compliance.overall.rate"]').inner_text())
+    for label in ["零上访未达标主体", "达标率(对照目标)", "问题台账", "信访统计", "四级书记代办", "同比(三下降)", "数据新鲜度"]:
+        assert reader.get_by_text(label).count() >= 1, label
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    reader.screenshot(path=str(SCREENSHOTS / "overview-1920x1080.png"))
+
+
+def test_a_new_event_shows_up_on_an_open_page_without_reload(reader, city):
+    assert eventually(lambda: reader.evaluate("() => document.body.dataset.live") == "connected")
+    before = figure(reader, "problems.hazard.found")
+    reader.evaluate("() => { window.__notReloaded = true }")
+    city.hazard(city.roster[100]["code"], datetime.now(CHINA).replace(microsecond=0) - timedelta(minutes=5))
+    assert eventually(lambda: figure(reader, "problems.hazard.found") == before + 1), "the new hazard on the open page"
+    assert reader.evaluate("() => window.__notReloaded") is True, "the page was updated in place"
+    assert reader.locator("#updated").inner_text() != ""
+
+
+def test_the_as_of_picker_shows_the_figures_of_that_date(reader, city):
+    day = (city.earlier + timedelta(days=1)).date()
+    reader.fill("input[data-asof]", day.isoformat())
+    reader.wait_for_url(re.compile(rf"asOf={day.isoformat()}"))
+    as_of = datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=CHINA)
+    assert figure(reader, "problems.hazard.found") == hazards_found(city, as_of)
+    assert figure(reader, "problems.hazard.found") < hazards_found(city, datetime.now(CHINA))
+    assert reader.locator("#as-of").inner_text() == day.isoformat()
+    # The date carries over to the other pages.
+    reader.click("nav >> text=县区排名")
+    assert f"asOf={day.isoformat()}" in reader.url
+
+
+def test_the_ledger_filters_and_pages(reader, city):
+    county = city.roster[0]["county"]
+    reader.goto(city.base + "/ledger")
+    reader.select_option("select[name=kind]", "hazard")
+    reader.select_option("select[name=county]", county)
+    reader.select_option("select[name=status]", "open")
+    reader.click("form.filters button[type=submit]")
+    reader.wait_for_url(re.compile("kind=hazard"))
+    rows = reader.locator("#ledger tbody tr")
+    expected = [e for e in hazards(city, datetime.now(CHINA)) if county_of(e["subject"]) == county]
+    rectified = {e["data"]["hazardId"] for e in city.events if e["type"] == "cn.threezero.hazard.rectified.v1"}
+    open_ones = [e for e in expected if e["data"]["hazardId"] not in rectified]
+    assert rows.count() == len(open_ones) > 0
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        assert row.get_attribute("data-kind") == "hazard" and row.get_attribute("data-county") == county
+        assert row.get_attribute("data-status") == "open"
+    reader.check("input[name=overdue]")
+    reader.click("form.filters button[type=submit]")
+    reader.wait_for_url(re.compile("overdue=true"))
+    overdue = reader.locator("#ledger tbody tr")
+    assert 0 < overdue.count() < rows.count() + 1
+    for i in range(overdue.count()):
+        assert overdue.nth(i).get_attribute("data-overdue") == "true"
+    # Paging: 50 a page over all kinds and counties.
+    reader.goto(city.base + "/ledger")
+    total = int(re.search(r"共 ([\d,]+) 条", reader.locator("#ledger-total").inner_text()).group(1).replace(",", ""))
+    assert total == hazards_found(city, datetime.now(CHINA))
+    assert reader.locator("#ledger tbody tr").count() == min(50, total)
+
+
+def test_the_ranking_sorts_and_downloads_as_csv_with_chinese_headers(reader, city):
+    reader.goto(city.base + "/ranking")
+    rows = reader.locator("#ranking tbody tr")
+    assert rows.count() == 12, "the 12 counties of Changzhi"
+    reader.screenshot(path=str(SCREENSHOTS / "ranking-1920x1080.png"))
+    reader.click("#ranking th:has-text('逾期')")
+    values = [int(rows.nth(i).locator("td").nth(9).get_attribute("data-value")) for i in range(rows.count())]
+    assert values == sorted(values)
+    with reader.expect_download() as download:
+        reader.click("text=下载 CSV")
+    raw = open(download.value.path(), "rb").read()
+    assert raw.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM, so Excel opens the Chinese text"
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert table[0][:4] == ["排名", "县(区)", "县(区)代码", "排名变化"] and "问题解决率" in table[0] and "达标率" in table[0]
+    assert len(table) == 13 and [row[0] for row in table[1:]] == [str(i) for i in range(1, 13)]
+    assert {row[1] for row in table[1:]} >= {"潞州区", "沁源县"}
+
+
+def test_a_reader_cannot_reach_the_admin_actions(reader, city):
+    reader.goto(city.base + "/reports")
+    assert reader.locator("[data-admin]").count() == 0, "no save form, no roster link"
+    assert reader.locator("nav >> text=名册导入").count() == 0
+    response = reader.goto(city.base + "/roster")
+    assert response.status == 403
+    # Even with the session's own CSRF token, a reader's POST is refused and saves nothing.
+    reader.goto(city.base + "/")
+    csrf = reader.locator("header form input[name=csrf]").get_attribute("value")
+    status = reader.evaluate("""csrf => fetch('/reports', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+        body: 'csrf=' + csrf + '&asOf=2026-01-31'}).then(r => r.status)""", csrf)
+    assert status == 403
+    assert city.api("/api/v1/rankings") == []
+
+
+def test_the_office_saves_a_notice_prints_it_and_sees_its_restatement(office, city):
+    office.goto(city.base + "/reports")
+    # Without the form's CSRF token nothing is saved.
+    status = office.evaluate("""() => fetch('/reports', {method: 'POST', headers: {'Content-Type': 'application/x-www-form-urlencoded'},
+        body: 'asOf=2026-01-31'}).then(r => r.status)""")
+    assert status == 403
+    office.click("form.save button[type=submit]")
+    office.wait_for_url(re.compile(r"/reports/\d+$"))
+    assert office.locator("article.notice h1").inner_text() == "长治市“三零”创建县区排名通报"
+    assert office.locator("article.notice tbody tr").count() == 12
+    assert office.locator("#restatement").count() == 0
+    report_url = office.url
+    office.emulate_media(media="print")
+    assert office.locator("header.top").is_hidden() and office.locator("article.notice").is_visible()
+    office.emulate_media(media="screen")
+    # A late event about the saved period: the notice now says what changed, and by how many events.
+    published = len(city.events)
+    city.hazard(city.roster[7]["code"], datetime.now(CHINA).replace(microsecond=0) - timedelta(hours=2))
+    city.settled(published + 1)
+    office.goto(report_url)
+    restatement = office.locator("#restatement")
+    assert restatement.is_visible()
+    assert "迟报事件 1 条" in restatement.inner_text()
+    assert "排查" in restatement.inner_text()
+    saved = city.api("/api/v1/rankings", token=OFFICE[1])
+    assert len(saved) == 1 and len(saved[0]["contentHash"]) == 64
+    # The frozen notice keeps its figures; its CSV is the frozen one.
+    with office.expect_download() as download:
+        office.click("article.notice >> text=下载 CSV")
+    assert open(download.value.path(), "rb").read().startswith(b"\xef\xbb\xbf\xe6\x8e\x92\xe5\x90\x8d")
+
+
+def test_security_headers_and_a_failed_sign_in(browser, city):
+    context = browser.new_context()
+    page = context.new_page()
+    response = page.goto(city.base + "/login")
+    headers = response.headers
+    assert "script-src 'self'" in headers["content-security-policy"] and "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
+    page.fill("input[name=name]", "张三")
+    page.fill("input[name=token]", "wrong")
+    page.click("button[type=submit]")
+    assert page.get_by_role("alert").is_visible()
+    # Off-site redirects after sign-in are refused.
+    page.goto(city.base + "/login?next=//evil.example/")
+    assert page.locator("input[name=next]").get_attribute("value") == "/"
+    context.close()
