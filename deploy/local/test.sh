@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
-"$ROOT/deploy/local/install.sh"
+"$ROOT/deploy/local/install.sh" --with-browser
 cleanup() {
     # Brokers and aggregators that fault tests start themselves, should a test die before stopping them.
     pkill -9 -f "$STACK_DIR/bin-tansu" 2>/dev/null || true
@@ -24,3 +24,6 @@ swift build --build-tests
 for product in petitions hazards cases aggregator simulator; do swift build --product "$product"; done
 say "running the tests"
 swift test --skip-build "$@"
+# The dashboard in headless Chromium (screenshots in .artifacts/screenshots).
+say "running the browser tests"
+"$VENV/bin/python" -m pytest -q Tests/Browser

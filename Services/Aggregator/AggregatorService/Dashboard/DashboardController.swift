@@ -28,16 +28,16 @@ struct DashboardController: Sendable {
         pages.get("ledger") { request, context in try await page(request, context, nav: "navLedger", render: ledger) }
         pages.get("quality") { request, context in try await page(request, context, nav: "navQuality", picker: false, render: quality) }
         pages.get("reports") { request, context in try await page(request, context, nav: "navReports", picker: false, render: reports) }
-        pages.get("reports/ranking.csv") { request, _ in try await signedIn(request) { _ in try await currentRankingCSV(request) } }
+        pages.get("reports/ranking.csv") { request, context in try await signedIn(request, context) { try await currentRankingCSV(request) } }
         pages.get("reports/:id") { request, context in try await page(request, context, nav: "navReports", picker: false, render: report) }
-        pages.get("reports/:id/ranking.csv") { request, context in try await signedIn(request) { _ in try await savedRankingCSV(context) } }
+        pages.get("reports/:id/ranking.csv") { request, context in try await signedIn(request, context) { try await savedRankingCSV(context) } }
         pages.post("reports") { request, context in try await saveRanking(request, context) }
         pages.get("roster") { request, context in try await page(request, context, nav: "navRoster", picker: false, office: true, render: roster) }
         pages.post("roster") { request, context in try await importRoster(request, context) }
         pages.get("login") { request, _ in try signInPage(next: request.uri.queryParameters["next"].map(String.init) ?? "/", failed: false) }
         pages.post("login") { request, context in try await signIn(request, context) }
         pages.post("logout") { request, context in try await signOut(request, context) }
-        pages.get("live") { request, _ in try await signedIn(request) { _ in live.stream() } }
+        pages.get("live") { request, context in try await signedIn(request, context) { live.stream() } }
         router.get("assets/dashboard.js") { _, _ in Self.asset(DashboardAssets.script, type: "text/javascript; charset=utf-8") }
         router.get("assets/dashboard.css") { _, _ in Self.asset(DashboardAssets.style, type: "text/css; charset=utf-8") }
     }
@@ -374,9 +374,10 @@ struct DashboardController: Sendable {
         return Response(status: .seeOther, headers: [.location: "/login", .setCookie: sessions.expiredCookie])
     }
 
-    func signedIn(_ request: Request, _ body: (DashboardSessions.Session) async throws -> Response) async throws -> Response {
-        guard let session = sessions.session(of: request) else { throw Problem.unauthorized("sign in at /login") }
-        return try await body(session)
+    /// For the dashboard's downloads and stream: a session, or a reading bearer token (the CSV is also for scripts).
+    func signedIn(_ request: Request, _ context: ServiceRequestContext, _ body: () async throws -> Response) async throws -> Response {
+        if sessions.session(of: request) == nil { try context.require(.reader, .officeAdmin) }
+        return try await body()
     }
 
     // MARK: - Helpers
