@@ -113,7 +113,8 @@ struct SimulatorMain: AsyncParsableCommand {
             let counts = driver.outcomes.counts.withLock { $0 }
             for reason in counts.reasons { log("  refused \(reason)") }
             if let expect {
-                let asOf = finished
+                // The period's end (the last simulated day's last instant), or now when following the clock.
+                let asOf = end.map { Timestamp(unixMicros: min($0.unixMicros - 1, finished.unixMicros)) } ?? finished
                 let overview = driver.outcomes.tally.withLock { $0.overview(city: city, from: start, asOf: asOf) }
                 let document = Expectation(from: start.description, asOf: asOf.description, overview: overview)
                 let encoder = JSONEncoder()

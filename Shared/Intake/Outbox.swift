@@ -29,6 +29,6 @@ public enum Outbox {
     /// Marks events from `sequence` on as unpublished again, so the relay publishes them anew with
     /// the same ids and sequence numbers (after a broker lost its data). Returns how many.
     public static func republish(fromSequence sequence: Int64, on conn: PostgresConnection) throws -> Int {
-        try conn.update("UPDATE outbox SET published_at = NULL WHERE sequence >= $1", [sequence])
+        try conn.update("UPDATE outbox SET published_at = NULL WHERE sequence >= $1 AND published_at IS NOT NULL", [sequence])
     }
 }

@@ -25,6 +25,8 @@ public final class OutboxRelay: Service, Sendable {
         public var partitions: Int32 = 12
         /// Topic settings when the relay creates it, e.g. `cleanup.policy=compact` for the roster.
         public var topicConfig: [String: String] = [:]
+        /// How often an idle relay makes sure its topic still exists (and publishes the outbox again if it was lost).
+        public var topicCheckInterval = Duration.seconds(10)
 
         public init(source: EventSource, topic: String? = nil) {
             self.source = source
@@ -59,6 +61,7 @@ public final class OutboxRelay: Service, Sendable {
     public func run() async throws {
         var failures = 0
         var topicReady = false
+        var lastTopicCheck: ContinuousClock.Instant?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 if !topicReady {
@@ -68,7 +71,14 @@ public final class OutboxRelay: Service, Sendable {
                 }
                 let count = try await publishBatch()
                 failures = 0
-                if count == 0 { try? await Task.sleep(for: configuration.idleInterval) }
+                if count == 0 {
+                    // Idle: now and then, make sure the topic still holds what was published.
+                    if lastTopicCheck.map({ ContinuousClock.now - $0 > configuration.topicCheckInterval }) ?? true {
+                        lastTopicCheck = ContinuousClock.now
+                        try await republishIfTopicLostEvents()
+                    }
+                    try? await Task.sleep(for: configuration.idleInterval)
+                }
             } catch {
                 failures += 1
                 topicReady = false  // a broker that came back empty needs the topic again
@@ -80,6 +90,23 @@ public final class OutboxRelay: Service, Sendable {
         }
         await drainOnShutdown()
         if let last = producer.withLock({ $0 }) { await last.close() }
+    }
+
+    /// Fewer messages were ever appended to the topic than this relay published: the broker lost
+    /// them (the embedded broker keeps memory only; a cluster can lose a topic too). Every event of
+    /// the outbox goes out again, with its id and sequence number; consumers drop what they already
+    /// have (the aggregator deduplicates by event id), and whatever they missed arrives. Checked
+    /// only when nothing waits in the outbox, so a republication in progress is never restarted.
+    func republishIfTopicLostEvents() async throws {
+        let published: Int64 = try await db.query("SELECT next_sequence - 1 FROM outbox_relay WHERE id = 1")[0].decode(0)
+        guard published > 0 else { return }
+        try await admin.createTopics([.init(name: configuration.topic, partitions: configuration.partitions, config: configuration.topicConfig)],
+                                     timeout: .seconds(5))
+        let appended = try await admin.appendedMessages(topic: configuration.topic)
+        guard appended < published else { return }
+        let count = try await db.withTransaction { try Outbox.republish(fromSequence: 0, on: $0) }
+        logger.warning("the topic holds fewer messages than were published: the broker lost them; publishing the outbox again",
+                       metadata: ["topic": "\(configuration.topic)", "published": "\(published)", "onTopic": "\(appended)", "events": "\(count)"])
     }
 
     /// On graceful shutdown, publishes what is still waiting (a few seconds at most): whatever is

@@ -26,16 +26,18 @@ public struct KafkaAdmin: Sendable {
     }
 
     /// Creates the topics that do not exist yet; existing ones are left as they are.
-    public func createTopics(_ topics: [TopicSpec], timeout: Duration = .seconds(30)) async throws {
+    /// Creates the topics that do not exist yet; returns the names of those it created.
+    @discardableResult
+    public func createTopics(_ topics: [TopicSpec], timeout: Duration = .seconds(30)) async throws -> Set<String> {
         let properties = configuration.properties
         let millis = Int32(timeout.components.seconds * 1000)
-        try await NIOThreadPool.singleton.runIfActive {
+        return try await NIOThreadPool.singleton.runIfActive {
             let client = try RdKafkaHandle(type: RD_KAFKA_PRODUCER, properties: properties)
-            try Self.create(topics, on: client.pointer, timeoutMillis: millis)
+            return try Self.create(topics, on: client.pointer, timeoutMillis: millis)
         }
     }
 
-    private static func create(_ topics: [TopicSpec], on rk: OpaquePointer, timeoutMillis: Int32) throws(KafkaError) {
+    private static func create(_ topics: [TopicSpec], on rk: OpaquePointer, timeoutMillis: Int32) throws(KafkaError) -> Set<String> {
         var errstr = [CChar](repeating: 0, count: 512)
         var newTopics: [OpaquePointer?] = []
         defer { for t in newTopics { rd_kafka_NewTopic_destroy(t) } }
@@ -62,14 +64,47 @@ public struct KafkaAdmin: Sendable {
         }
         let result = rd_kafka_event_CreateTopics_result(event)
         var count = 0
-        guard let results = rd_kafka_CreateTopics_result_topics(result, &count) else { return }
+        guard let results = rd_kafka_CreateTopics_result_topics(result, &count) else { return [] }
+        var created: Set<String> = []
         for i in 0..<count {
             let err = rd_kafka_topic_result_error(results[i])
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR, err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS {
-                let name = String(cString: rd_kafka_topic_result_name(results[i]))
+            let name = String(cString: rd_kafka_topic_result_name(results[i]))
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                created.insert(name)
+            } else if err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS {
                 let message = rd_kafka_topic_result_error_string(results[i]).map { String(cString: $0) } ?? ""
                 throw KafkaError(.admin, rdkafkaCode: err.rawValue, message: "creating topic \(name): \(message)")
             }
+        }
+        return created
+    }
+
+    /// The sum of the partitions' high watermarks: how many messages were ever appended to the
+    /// topic (offsets are never reused, so compaction and retention do not lower it). 0 when the
+    /// topic does not exist.
+    public func appendedMessages(topic: String, timeout: Duration = .seconds(10)) async throws -> Int64 {
+        let properties = configuration.properties
+        let millis = Int32(timeout.components.seconds * 1000)
+        return try await NIOThreadPool.singleton.runIfActive {
+            let client = try RdKafkaHandle(type: RD_KAFKA_PRODUCER, properties: properties)
+            let rk = client.pointer
+            guard let handle = rd_kafka_topic_new(rk, topic, nil) else { throw KafkaError(.admin, message: "topic \(topic): no handle") }
+            defer { rd_kafka_topic_destroy(handle) }
+            var metadata: UnsafePointer<rd_kafka_metadata>?
+            let err = rd_kafka_metadata(rk, 0, handle, &metadata, millis)
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { throw KafkaError(.admin, err, context: "reading the metadata of \(topic)") }
+            defer { rd_kafka_metadata_destroy(metadata) }
+            guard metadata.pointee.topic_cnt == 1, metadata.pointee.topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR else { return 0 }
+            var total: Int64 = 0
+            for i in 0..<Int(metadata.pointee.topics[0].partition_cnt) {
+                var low: Int64 = 0
+                var high: Int64 = 0
+                let partition = metadata.pointee.topics[0].partitions[i].id
+                let err = rd_kafka_query_watermark_offsets(rk, topic, partition, &low, &high, millis)
+                guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.admin, err, context: "querying the watermarks of \(topic)[\(partition)]") }
+                total += high
+            }
+            return total
         }
     }
 }

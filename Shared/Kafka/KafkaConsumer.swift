@@ -116,13 +116,18 @@ public final class KafkaConsumer: Sendable {
     /// The offset the next message produced to `partition` will get (its high watermark),
     /// asked of the broker.
     public func highWatermark(_ partition: TopicPartition, timeout: Duration = .seconds(10)) async throws(KafkaError) -> Int64 {
+        try await watermarks(partition, timeout: timeout).high
+    }
+
+    /// The first offset the partition still holds and the offset the next message will get, asked of the broker.
+    public func watermarks(_ partition: TopicPartition, timeout: Duration = .seconds(10)) async throws(KafkaError) -> (low: Int64, high: Int64) {
         let millis = Int32(timeout.components.seconds * 1000)
         return try await onThread { rk throws(KafkaError) in
             var low: Int64 = 0
             var high: Int64 = 0
             let err = rd_kafka_query_watermark_offsets(rk, partition.topic, partition.partition, &low, &high, millis)
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.consume, err, context: "querying the watermarks of \(partition)") }
-            return high
+            return (low, high)
         }
     }
 

@@ -73,7 +73,11 @@ final class EventConsumer: Service, Sendable {
                 // previous one's offsets go to Kafka meanwhile.
                 let previous = inFlight
                 let waiting = ContinuousClock.now
-                let result = try await previous?.value
+                let result: BatchApplier.Result?
+                do { result = try await previous?.value } catch let fenced as BatchApplier.Fenced {
+                    try await restartIfLogWasLost(fenced.partition, consumer: consumer)
+                    throw fenced
+                }
                 inFlight = prepared.map { prepared in
                     Task { [db] in
                         let start = ContinuousClock.now
@@ -97,6 +101,24 @@ final class EventConsumer: Service, Sendable {
         }
         await consumer.close()
         await deadLetters.close(timeout: .seconds(5))
+    }
+
+    /// A batch was refused because it does not start at the stored offset. Usually another instance
+    /// took the partition over; but when the stored offset lies beyond the partition's end, the
+    /// broker lost the log (and the departments publish their outboxes again): the partition is
+    /// read again from its first offset, and events already applied are dropped by their id.
+    func restartIfLogWasLost(_ partition: TopicPartition, consumer: KafkaConsumer) async throws {
+        let (low, high) = try await consumer.watermarks(partition)
+        let reset = try await db.withTransaction { conn in
+            try conn.update("""
+                UPDATE consumer_offsets SET next_offset = $3, high_watermark = $4, updated_at = now()
+                WHERE topic = $1 AND partition = $2 AND next_offset > $4
+                """, [partition.topic, partition.partition, low, high])
+        }
+        if reset > 0 {
+            logger.warning("the partition's log is shorter than what was consumed: the broker lost it; reading it again from the start",
+                           metadata: ["partition": "\(partition)", "from": "\(low)", "high": "\(high)"])
+        }
     }
 
     /// After a batch's transaction committed: metrics, offsets to Kafka, poison events to the dead-letter topic.

@@ -112,7 +112,7 @@ enum DashboardAssets {
         .zero .label { color: var(--muted); } .zero .big { font-size: 34px; font-weight: 700; } .zero .small { color: var(--muted); font-size: 12px; }
         table.figures { width: 100%; border-collapse: collapse; background: #fff; font-variant-numeric: tabular-nums; }
         table.figures th, table.figures td { border-bottom: 1px solid var(--line); padding: 6px 8px; text-align: right; }
-        table.figures th:first-child, table.figures td:first-child, table.figures td:nth-child(2) { text-align: left; }
+        table.figures th:first-child, table.figures td:first-child, table.figures th:nth-child(2), table.figures td:nth-child(2) { text-align: left; }
         table.sortable th { cursor: pointer; user-select: none; } table.sortable th[aria-sort=ascending]::after { content: " ▲"; } table.sortable th[aria-sort=descending]::after { content: " ▼"; }
         dl.stats { display: flex; flex-wrap: wrap; gap: 8px 28px; margin: 0; } dl.stats dt { color: var(--muted); font-size: 13px; } dl.stats dd { margin: 0; font-size: 20px; font-weight: 600; }
         .good { color: var(--ok); } .bad { color: var(--short); } .pending { color: var(--pending); } .even { color: var(--muted); }
