@@ -46,7 +46,9 @@ for product in "${products[@]}"; do
     while read -r lib path; do
         if [[ "$path" == "not found" ]]; then say "$product: $lib not found"; failures=$((failures + 1)); continue; fi
         [[ "$path" == "$image"/* ]] && continue
-        package="$(dpkg -S "$(readlink -f "$path")" 2>/dev/null | head -1 | cut -d: -f1)"
+        # dpkg knows a file by the path its package installed it under (/lib or /usr/lib, usrmerge).
+        real="$(readlink -f "$path")"
+        package="$( { dpkg -S "$real" || dpkg -S "${real#/usr}" || dpkg -S "$path"; } 2>/dev/null | head -1 | cut -d: -f1 || true)"
         if ! grep -qx "$package" <<<"$allowed"; then say "$product: $lib ($package) is not in the runtime image"; failures=$((failures + 1)); fi
     done < <(LD_LIBRARY_PATH="$image/usr/local/lib/threezero" ldd "$image/usr/local/bin/$product" | awk '/=>/{print $1, ($3 == "not" ? "not found" : $3)}')
     size="$(du -h "$image/usr/local/bin/$product" | cut -f1)"
