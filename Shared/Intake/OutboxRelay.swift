@@ -38,6 +38,8 @@ public final class OutboxRelay: Service, Sendable {
     let db: PostgresClient
     let makeProducer: @Sendable () throws -> KafkaProducer
     let producer: Mutex<KafkaProducer?>
+    /// The highest offset this process saw acknowledged on each partition of the topic.
+    let lastOffsets = Mutex<[Int32: Int64]>([:])
     let admin: KafkaAdmin
     let logger: Logger
     let instance = UUID().uuidString
@@ -92,21 +94,30 @@ public final class OutboxRelay: Service, Sendable {
         if let last = producer.withLock({ $0 }) { await last.close() }
     }
 
-    /// Fewer messages were ever appended to the topic than this relay published: the broker lost
-    /// them (the embedded broker keeps memory only; a cluster can lose a topic too). Every event of
-    /// the outbox goes out again, with its id and sequence number; consumers drop what they already
-    /// have (the aggregator deduplicates by event id), and whatever they missed arrives. Checked
-    /// only when nothing waits in the outbox, so a republication in progress is never restarted.
+    /// Whether the broker lost what this relay published: a partition it published to (in this
+    /// process) is empty, or the topic is gone or empty although events were published. (The embedded broker keeps memory only; a cluster
+    /// can lose a topic too.) Checked when the outbox is empty; a publish that gets offsets lower
+    /// than before tells the same sooner (see `publishBatch`).
     func republishIfTopicLostEvents() async throws {
+        let known = lastOffsets.withLock { $0 }
         let published: Int64 = try await db.query("SELECT next_sequence - 1 FROM outbox_relay WHERE id = 1")[0].decode(0)
         guard published > 0 else { return }
+        let watermarks = try await admin.highWatermarks(topic: configuration.topic)
+        // A process that has not published yet knows only that the topic should not be empty.
+        let lost = known.isEmpty ? watermarks.values.allSatisfy { $0 <= 0 } : known.keys.contains { (watermarks[$0] ?? 0) <= 0 }
+        guard lost else { return }
         try await admin.createTopics([.init(name: configuration.topic, partitions: configuration.partitions, config: configuration.topicConfig)],
                                      timeout: .seconds(5))
-        let appended = try await admin.appendedMessages(topic: configuration.topic)
-        guard appended < published else { return }
+        try await republishAll(reason: "a partition it had published to is empty")
+    }
+
+    /// Every event of the outbox goes out again, with its id and sequence number; consumers drop
+    /// what they already have (the aggregator deduplicates by event id), and whatever they missed arrives.
+    func republishAll(reason: String) async throws {
+        lastOffsets.withLock { $0 = [:] }
         let count = try await db.withTransaction { try Outbox.republish(fromSequence: 0, on: $0) }
-        logger.warning("the topic holds fewer messages than were published: the broker lost them; publishing the outbox again",
-                       metadata: ["topic": "\(configuration.topic)", "published": "\(published)", "onTopic": "\(appended)", "events": "\(count)"])
+        logger.warning("the broker lost the topic's events (\(reason)): publishing the outbox again",
+                       metadata: ["topic": "\(configuration.topic)", "events": "\(count)"])
     }
 
     /// On graceful shutdown, publishes what is still waiting (a few seconds at most): whatever is
@@ -200,6 +211,15 @@ public final class OutboxRelay: Service, Sendable {
                 return 0
             }
             published.increment(by: acknowledged)
+            // Offsets only grow on a partition; lower ones than before mean the log started over.
+            var wentBack = false
+            lastOffsets.withLock { known in
+                for case .success(let report) in results.prefix(acknowledged) {
+                    if let before = known[report.partition], report.offset <= before { wentBack = true }
+                    known[report.partition] = max(known[report.partition] ?? -1, report.offset)
+                }
+            }
+            if wentBack { try await republishAll(reason: "offsets lower than before") }
         }
         if acknowledged < results.count, case .failure(let error) = results[acknowledged] {
             throw error

@@ -79,10 +79,9 @@ public struct KafkaAdmin: Sendable {
         return created
     }
 
-    /// The sum of the partitions' high watermarks: how many messages were ever appended to the
-    /// topic (offsets are never reused, so compaction and retention do not lower it). 0 when the
-    /// topic does not exist.
-    public func appendedMessages(topic: String, timeout: Duration = .seconds(10)) async throws -> Int64 {
+    /// Each partition's high watermark as the broker answers a ListOffsets request (empty when the
+    /// topic does not exist). An empty partition answers 0.
+    public func highWatermarks(topic: String, timeout: Duration = .seconds(10)) async throws -> [Int32: Int64] {
         let properties = configuration.properties
         let millis = Int32(timeout.components.seconds * 1000)
         return try await NIOThreadPool.singleton.runIfActive {
@@ -94,17 +93,17 @@ public struct KafkaAdmin: Sendable {
             let err = rd_kafka_metadata(rk, 0, handle, &metadata, millis)
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else { throw KafkaError(.admin, err, context: "reading the metadata of \(topic)") }
             defer { rd_kafka_metadata_destroy(metadata) }
-            guard metadata.pointee.topic_cnt == 1, metadata.pointee.topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR else { return 0 }
-            var total: Int64 = 0
+            guard metadata.pointee.topic_cnt == 1, metadata.pointee.topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+            var watermarks: [Int32: Int64] = [:]
             for i in 0..<Int(metadata.pointee.topics[0].partition_cnt) {
                 var low: Int64 = 0
                 var high: Int64 = 0
                 let partition = metadata.pointee.topics[0].partitions[i].id
                 let err = rd_kafka_query_watermark_offsets(rk, topic, partition, &low, &high, millis)
                 guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.admin, err, context: "querying the watermarks of \(topic)[\(partition)]") }
-                total += high
+                watermarks[partition] = high
             }
-            return total
+            return watermarks
         }
     }
 }

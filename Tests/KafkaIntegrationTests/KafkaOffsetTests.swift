@@ -13,6 +13,24 @@ import Testing
         await producer.close()
     }
 
+    /// What the outbox relays ask to notice a broker that lost a topic: a partition that got
+    /// messages is not empty; a missing topic has no messages.
+    @Test func highWatermarksOfATopicAndOfAMissingOne() async throws {
+        let topic = try await TestStack.topic("watermarks", partitions: 4)
+        let producer = try TestStack.producer()
+        var partitions: Set<Int32> = []
+        for result in await producer.sendAll((0..<25).map { ProducerRecord(topic: topic, key: "k\($0)", value: Array("\($0)".utf8)) }) {
+            partitions.insert(try result.get().partition)
+        }
+        await producer.close()
+        let admin = KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: try TestStack.bootstrapServers()))
+        let watermarks = try await admin.highWatermarks(topic: topic)
+        #expect(Set(watermarks.keys) == [0, 1, 2, 3])
+        for (partition, high) in watermarks { #expect(partitions.contains(partition) ? high > 0 : high == 0, "\(partition): \(high)") }
+        // A missing topic has no messages (a broker may create it on the request, empty).
+        #expect(try await admin.highWatermarks(topic: TestStack.unique("missing")).values.allSatisfy { $0 == 0 })
+    }
+
     @Test func aManualCommitIsWhereTheGroupResumes() async throws {
         let topic = try await TestStack.topic("commit", partitions: 1)
         try await fill(topic, count: 10)
