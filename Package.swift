@@ -175,7 +175,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/AggregatorIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
-            name: "EndToEndTests", dependencies: ["TestSupport", "Simulation", "EventContract", "Postgres"],
+            name: "EndToEndTests", dependencies: ["TestSupport", "Simulation", "EventContract", "Postgres", "Kafka"],
             path: "Tests/EndToEndTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "PostgresIntegrationTests", dependencies: ["Postgres", "TestSupport"],

@@ -90,7 +90,7 @@ final class Cluster: @unchecked Sendable {
     var services: [String: ServiceProcess] = [:]
 
     /// A private broker and the four services, each live.
-    init() async throws {
+    init(logLevel: String = "warning") async throws {
         for name in Self.names + ["simulator"] {
             try #require(FileManager.default.isExecutableFile(atPath: Self.binaries.appendingPathComponent(name).path),
                          "build \(name) first (deploy/local/test.sh does)")
@@ -99,7 +99,7 @@ final class Cluster: @unchecked Sendable {
         environment = [
             "DATABASE_URL": try TestStack.postgres().connectionString,
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers.joined(separator: ","),
-            "AUTH_TOKENS": DepartmentHarness.tokens, "LOG_LEVEL": "warning",
+            "AUTH_TOKENS": DepartmentHarness.tokens, "LOG_LEVEL": logLevel,
             "PETITIONS_IDENTITY_KEY": Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString(),
         ]
         for name in Self.names { try await start(name) }
