@@ -142,17 +142,20 @@ struct CommandCenterController: Sendable {
     /// later rankings show each county's change since it.
     func saveRanking(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try context.require(.officeAdmin)
-        let window = try QueryWindow.parse(request.uri.queryParameters)
+        let saved = try await saveRanking(try QueryWindow.parse(request.uri.queryParameters), by: context.principal?.name ?? "unknown")
+        var response = try Self.json(saved)
+        response.status = .created
+        return response
+    }
+
+    /// Saves the county ranking of `window` as the office's notice (the API's and the dashboard's way).
+    func saveRanking(_ window: ComplianceQueries.Window, by name: String) async throws -> SavedRankings.Saved {
         let queries = queries
-        let name = context.principal?.name ?? "unknown"
-        let saved = try await db.withConnection { conn in
+        return try await db.withConnection { conn in
             try conn.transaction { conn in
                 try SavedRankings.save(try queries.counties(window, on: conn), asOf: window.asOf, by: name, on: conn)
             }
         }
-        var response = try Self.json(saved)
-        response.status = .created
-        return response
     }
 
     /// One subject: its three zeros and the events behind each breach.
@@ -186,7 +189,7 @@ struct CommandCenterController: Sendable {
                 behind[zero, default: []].append([
                     "eventId": .string(try fact.decode(0)), "type": .string(try fact.decode(1)),
                     "time": .string(Timestamp(unixMicros: try fact.decode(2)).description),
-                    "data": try Self.member("data", of: try JSONParser.parse(try fact.decode(3, as: String.self).utf8)),
+                    "data": try JSONParser.parse(try fact.decode(3, as: String.self).utf8)["data"],
                 ])
             }
             let zeros: [String: JSONValue] = Dictionary(uniqueKeysWithValues: behind.map { zero, events in
@@ -302,11 +305,6 @@ struct CommandCenterController: Sendable {
                 return try body(conn)
             }
         }
-    }
-
-    static func member(_ name: String, of value: JSONValue) -> JSONValue {
-        if case .object(let fields) = value { return fields[name] ?? .null }
-        return .null
     }
 
     static func json(_ value: some Encodable) throws -> Response {

@@ -47,21 +47,11 @@ final class ProgressBar: Sendable {
         let filled = total == 0 ? width : width * done / total
         let percent = total == 0 ? 100 : 100 * done / total
         let line = "\r[" + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled) + "] "
-            + String(format: "%3d%%  ", percent) + "\(Self.grouped(done)) / \(Self.grouped(total)) rows"
+            + String(format: "%3d%%  ", percent) + "\(Display.count(done)) / \(Display.count(total)) rows"
         FileHandle.standardError.write(Data(line.utf8))
     }
 
     func finish() {
         FileHandle.standardError.write(Data("\n".utf8))
-    }
-
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
-            out.append(c)
-        }
-        return out
     }
 }

@@ -289,12 +289,7 @@ struct DashboardController: Sendable {
         do { window = try QueryWindow.parse(form.filter { $0.key == "asOf" }.map { (key: Substring($0.key), value: Substring($0.value)) }) } catch let problem as Problem {
             return try errorPage(.badRequest, "参数有误", problem.detail)
         }
-        let queries = queries
-        let saved = try await db.withConnection { conn in
-            try conn.transaction { conn in
-                try SavedRankings.save(try queries.counties(window, on: conn), asOf: window.asOf, by: session.principal.name, on: conn)
-            }
-        }
+        let saved = try await api.saveRanking(window, by: session.principal.name)
         return Response(status: .seeOther, headers: [.location: "/reports/\(saved.id)"])
     }
 

@@ -3,8 +3,9 @@ import Foundation
 
 /// Numbers, dates and names as a Chinese reader of the command center expects them:
 /// percentages with two decimals, thousands separators, China Standard Time, the glossary's labels.
-enum Display {
-    static func count(_ n: Int) -> String {
+public enum Display {
+    /// `56,000`.
+    public static func count(_ n: Int) -> String {
         let digits = String(abs(n))
         var out = ""
         for (i, c) in digits.enumerated() {
