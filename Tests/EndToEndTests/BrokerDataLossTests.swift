@@ -16,14 +16,14 @@ import Testing
         let subjects = 400
 
         // 1. A first period, consumed and checked.
-        let first = try cluster.simulate(subjects: subjects, from: Cluster.daysAgo(60), until: Cluster.daysAgo(41), importRoster: true)
+        let first = try await cluster.simulate(subjects: subjects, from: Cluster.daysAgo(60), until: Cluster.daysAgo(41), importRoster: true)
         #expect(first.status == 0, "\(first.printed)")
         let firstExpected = try #require(first.expectation)
         #expect(try await cluster.overviewDifferences(firstExpected).isEmpty)
 
         // 2. The aggregator is down while a second period is published: those events wait on the broker…
         cluster.stop("aggregator")
-        let second = try cluster.simulate(subjects: subjects, from: Cluster.daysAgo(40), until: Cluster.daysAgo(21), importRoster: false)
+        let second = try await cluster.simulate(subjects: subjects, from: Cluster.daysAgo(40), until: Cluster.daysAgo(21), importRoster: false)
         #expect(second.status == 0, "\(second.printed)")
         let secondExpected = try #require(second.expectation)
         #expect(secondExpected.overview.problems["total"]!.found > 0)
@@ -32,7 +32,7 @@ import Testing
         cluster.broker.stop()
         try cluster.broker.start()
         try await cluster.start("aggregator")
-        let third = try cluster.simulate(subjects: subjects, from: Cluster.daysAgo(20), until: Cluster.daysAgo(1), importRoster: false)
+        let third = try await cluster.simulate(subjects: subjects, from: Cluster.daysAgo(20), until: Cluster.daysAgo(1), importRoster: false)
         #expect(third.status == 0, "\(third.printed)")
         let thirdExpected = try #require(third.expectation)
 

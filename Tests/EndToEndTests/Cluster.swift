@@ -39,6 +39,12 @@ final class Cluster: @unchecked Sendable {
             process.terminate()
             process.waitUntilExit()
         }
+
+        /// A crash: SIGKILL, no chance to finish anything.
+        func kill() {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
     }
 
     static func get(_ url: String, token: String? = nil) async throws -> (Int, [String: Any]) {
@@ -88,9 +94,13 @@ final class Cluster: @unchecked Sendable {
     var environment: [String: String]
     let firstPort = Int.random(in: 20_000..<29_000)
     var services: [String: ServiceProcess] = [:]
+    /// The Postgres server of a service, when not the stack's (outage tests).
+    let servers: [String: PostgresConfiguration]
 
-    /// A private broker and the four services, each live.
-    init(logLevel: String = "warning") async throws {
+    /// A private broker and the four services, each live; `servers` puts a service's database on
+    /// another Postgres server than the stack's, `environment` adds to every service's.
+    init(logLevel: String = "warning", servers: [String: PostgresConfiguration] = [:], environment extra: [String: String] = [:]) async throws {
+        self.servers = servers
         for name in Self.names + ["simulator"] {
             try #require(FileManager.default.isExecutableFile(atPath: Self.binaries.appendingPathComponent(name).path),
                          "build \(name) first (deploy/local/test.sh does)")
@@ -101,25 +111,35 @@ final class Cluster: @unchecked Sendable {
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers.joined(separator: ","),
             "AUTH_TOKENS": DepartmentHarness.tokens, "LOG_LEVEL": logLevel,
             "PETITIONS_IDENTITY_KEY": Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString(),
-        ]
+        ].merging(extra) { $1 }
         for name in Self.names { try await start(name) }
     }
 
     func base(_ name: String) -> String { "http://127.0.0.1:\(firstPort + Self.names.firstIndex(of: name)!)" }
 
-    /// Starts a service (again) on its port and database, and waits until it is live.
-    func start(_ name: String) async throws {
+    /// Starts a service (again) on its port and database, and waits until it is live. Further
+    /// instances of the aggregator (`instance` 1, 2, …) share its database and group, on ports of their own.
+    func start(_ name: String, instance: Int = 0) async throws {
         var environment = environment
         environment["DATABASE_NAME"] = "\(run)_\(name)"
-        let service = try ServiceProcess(name, port: firstPort + Self.names.firstIndex(of: name)!, environment: environment)
-        services[name] = service
+        if let server = servers[name] { environment["DATABASE_URL"] = server.connectionString }
+        let port = firstPort + Self.names.firstIndex(of: name)! + 10 * instance
+        let service = try ServiceProcess(name, port: port, environment: environment)
+        services[Self.key(name, instance)] = service
         #expect(try await DepartmentHarness.eventually(within: .seconds(60)) {
             ((try? await Self.get("\(service.base)/health/live"))?.0 ?? 0) == 200
         }, "\(name) did not start; see \(service.log.path)")
     }
 
-    func stop(_ name: String) {
-        services.removeValue(forKey: name)?.stop()
+    static func key(_ name: String, _ instance: Int) -> String { instance == 0 ? name : "\(name)#\(instance)" }
+
+    func stop(_ name: String, instance: Int = 0) {
+        services.removeValue(forKey: Self.key(name, instance))?.stop()
+    }
+
+    /// SIGKILL, as a crash or an OOM kill would.
+    func kill(_ name: String, instance: Int = 0) {
+        services.removeValue(forKey: Self.key(name, instance))?.kill()
     }
 
     func stopAll() {
@@ -128,24 +148,48 @@ final class Cluster: @unchecked Sendable {
         broker.stop()
     }
 
-    /// Runs the simulator over `from`…`until` (dates) for a city of `subjects`; returns what it printed and what it expects.
-    func simulate(subjects: Int, from: String, until: String, importRoster: Bool) throws -> (status: Int32, printed: String, expectation: Expectation?) {
+    /// A simulator run in the background: `finish()` waits for it.
+    final class Simulation: @unchecked Sendable {
+        // @unchecked: used by the owning test only.
+        let process = Process()
+        let expectFile: URL
+        let log: URL
+
+        init(arguments: [String], expectFile: URL) throws {
+            self.expectFile = expectFile
+            log = expectFile.deletingPathExtension().appendingPathExtension("log")
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            process.executableURL = Cluster.binaries.appendingPathComponent("simulator")
+            process.arguments = arguments
+            process.standardError = try FileHandle(forWritingTo: log)
+            try process.run()
+        }
+
+        /// Waits for the run to end: its exit status, what it printed, what it expects.
+        func finish() async -> (status: Int32, printed: String, expectation: Expectation?) {
+            while process.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
+            process.waitUntilExit()
+            let printed = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            let expectation = try? JSONDecoder().decode(Expectation.self, from: Data(contentsOf: expectFile))
+            return (process.terminationStatus, printed, expectation)
+        }
+    }
+
+    /// Starts the simulator over `from`…`until` (dates) for a city of `subjects`, `rate` requests a second.
+    func startSimulation(subjects: Int, from: String, until: String, importRoster: Bool, rate: Int = 400) throws -> Simulation {
         let expectFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(run)-\(from)-expected.json")
-        let simulator = Process()
-        simulator.executableURL = Self.binaries.appendingPathComponent("simulator")
-        simulator.arguments = [
-            "run", "--subjects", String(subjects), "--seed", "7", "--from", from, "--until", until, "--rate", "400", "--concurrency", "8",
+        try? FileManager.default.removeItem(at: expectFile)
+        return try Simulation(arguments: [
+            "run", "--subjects", String(subjects), "--seed", "7", "--from", from, "--until", until, "--rate", String(rate), "--concurrency", "8",
             "--expect", expectFile.path, "--petitions", base("petitions"), "--hazards", base("hazards"), "--cases", base("cases"),
             "--aggregator", base("aggregator"), "--petitions-token", DepartmentHarness.petitionsClerk,
             "--hazards-token", DepartmentHarness.hazardsClerk, "--cases-token", DepartmentHarness.casesClerk, "--office-token", "office-token",
-        ] + (importRoster ? ["--import-roster"] : [])
-        let output = Pipe()
-        simulator.standardError = output
-        try simulator.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        simulator.waitUntilExit()
-        let expectation = try? JSONDecoder().decode(Expectation.self, from: Data(contentsOf: expectFile))
-        return (simulator.terminationStatus, printed, expectation)
+        ] + (importRoster ? ["--import-roster"] : []), expectFile: expectFile)
+    }
+
+    /// Runs the simulator to its end: its exit status, what it printed, what it expects.
+    func simulate(subjects: Int, from: String, until: String, importRoster: Bool) async throws -> (status: Int32, printed: String, expectation: Expectation?) {
+        try await startSimulation(subjects: subjects, from: from, until: until, importRoster: importRoster).finish()
     }
 
     /// Waits until `/overview` for the expectation's window equals it; returns the differences left.

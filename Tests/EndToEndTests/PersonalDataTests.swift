@@ -13,7 +13,7 @@ import Testing
         let cluster = try await Cluster(logLevel: "trace")
         defer { cluster.stopAll() }
         let (from, until) = (Cluster.daysAgo(30), Cluster.daysAgo(1))
-        let result = try cluster.simulate(subjects: 600, from: from, until: until, importRoster: true)
+        let result = try await cluster.simulate(subjects: 600, from: from, until: until, importRoster: true)
         #expect(result.status == 0, "\(result.printed)")
 
         // The identities the simulator sent: the same activity, generated again from the same seed.

@@ -11,7 +11,7 @@ import Testing
         let cluster = try await Cluster()
         defer { cluster.stopAll() }
         // Three months of a 1,000-subject city, ending yesterday (China time), sent as fast as the services take it.
-        let (status, printed, expectation) = try cluster.simulate(subjects: 1_000, from: Cluster.daysAgo(90), until: Cluster.daysAgo(1),
+        let (status, printed, expectation) = try await cluster.simulate(subjects: 1_000, from: Cluster.daysAgo(90), until: Cluster.daysAgo(1),
                                                                   importRoster: true)
         #expect(status == 0, "\(printed)")
         #expect(printed.contains(" 0 refused"), "\(printed)")

@@ -10,17 +10,12 @@ public final class PrivateBroker: @unchecked Sendable {
 
     public var bootstrapServers: [String] { ["127.0.0.1:\(port)"] }
 
-    public init() throws {
-        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
-        port = Int(UInt16(bigEndian: address.sin_port))
-        close(socket)
+    /// Whether clients must authenticate (SASL SCRAM): Tansu's `--authentication`.
+    public let authentication: Bool
+
+    public init(authentication: Bool = false) throws {
+        port = Self.freePort()
+        self.authentication = authentication
         try start()
     }
 
@@ -31,7 +26,7 @@ public final class PrivateBroker: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
-                             "--storage-engine", "memory://tansu/"]
+                             "--storage-engine", "memory://tansu/"] + (authentication ? ["--authentication"] : [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -41,6 +36,20 @@ public final class PrivateBroker: @unchecked Sendable {
             if Self.accepts(port) { return }
             usleep(100_000)
         }
+    }
+
+    /// A loopback port nobody listens on (the kernel's choice).
+    public static func freePort() -> Int {
+        let socket = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// Kills the broker outright (a crash). SIGKILL, because a test process running a

@@ -1,0 +1,169 @@
+import EventContract
+import Foundation
+import Kafka
+import Logging
+import Postgres
+import Simulation
+import TestSupport
+import Testing
+
+/// Things broken on purpose while the city is busy; each test ends with the view compared with
+/// the simulator's independently computed figures: nothing lost, nothing counted twice.
+@Suite struct FaultTests {
+    /// The aggregator's Postgres and the departments' Postgres each stopped (immediately, as in a
+    /// crash) and started again while the simulator sends requests. The clerks' requests fail
+    /// over while a department's database is down and are retried with the same idempotency key;
+    /// the relays and the consumer carry on when their database is back.
+    @Test func postgresRestartedUnderLoad() async throws {
+        let aggregatorServer = try PrivatePostgres()
+        let departmentServer = try PrivatePostgres()
+        let cluster = try await Cluster(servers: ["aggregator": aggregatorServer.configuration, "petitions": departmentServer.configuration,
+                                                  "hazards": departmentServer.configuration, "cases": departmentServer.configuration])
+        defer { cluster.stopAll() }
+
+        // ~580 requests at 25 a second: the outages fall in the middle of the run.
+        let simulation = try cluster.startSimulation(subjects: 1_000, from: Cluster.daysAgo(90), until: Cluster.daysAgo(1), importRoster: true, rate: 25)
+        for server in [aggregatorServer, departmentServer] {
+            try await Task.sleep(for: .seconds(5))
+            #expect(simulation.process.isRunning, "the load ended before the outage")
+            try server.stop()
+            try await Task.sleep(for: .seconds(3))
+            try server.start()
+        }
+
+        let result = await simulation.finish()
+        #expect(result.status == 0, "\(result.printed)")
+        let retries = Self.retries(in: result.printed)
+        print("Postgres outages under load: \(retries) requests retried by the simulator, 0 refused")
+        #expect(retries > 0, "the outage was not felt: \(result.printed)")
+        let expectation = try #require(result.expectation)
+        let differences = try await cluster.overviewDifferences(expectation, within: 120)
+        #expect(differences.isEmpty, "\(differences.joined(separator: "\n"))")
+        try await Self.expectNoSequenceGaps(cluster)
+    }
+
+    /// A backlog replayed by three aggregator instances in one group while they are killed with
+    /// SIGKILL one after another and started again (rebalances all along), with copies of events
+    /// and poison messages mixed into the topics among the real ones.
+    @Test func replayThroughCrashesRebalancesDuplicatesAndPoison() async throws {
+        let cluster = try await Cluster(environment: ["AGGREGATOR_BATCH_SIZE": "2"])
+        defer { cluster.stopAll() }
+        let subjects = 2_000
+
+        let first = try await cluster.simulate(subjects: subjects, from: Cluster.daysAgo(120), until: Cluster.daysAgo(101), importRoster: true)
+        #expect(first.status == 0, "\(first.printed)")
+        let firstExpected = try #require(first.expectation)
+        #expect(try await cluster.overviewDifferences(firstExpected).isEmpty)
+
+        // A backlog: the aggregator is down while three months are published.
+        cluster.stop("aggregator")
+        let second = try await cluster.simulate(subjects: subjects, from: Cluster.daysAgo(100), until: Cluster.daysAgo(1), importRoster: false)
+        #expect(second.status == 0, "\(second.printed)")
+        let secondExpected = try #require(second.expectation)
+        let injected = try await Self.injectDuplicatesAndPoison(bootstrapServers: cluster.broker.bootstrapServers)
+        #expect(injected.duplicates > 1_000 && injected.poison.count == 9)
+
+        // Three instances replay it. Each time the replay has moved on (a rebalance waits for the
+        // dead member's session to time out), one is killed with SIGKILL and started again; the
+        // fourth time, the killed one stays down and two instances finish.
+        let database = PostgresClient(configuration: try TestStack.postgres().database("\(cluster.run)_aggregator"))
+        defer { Task { await database.shutdown() } }
+        let start = try await Self.consumedOffsets(database)
+        for instance in 0..<3 { try await cluster.start("aggregator", instance: instance) }
+        var progressAtKills: [Int64] = []
+        var last = start
+        for round in 0..<4 {
+            _ = try await DepartmentHarness.eventually(within: .seconds(40)) { try await Self.consumedOffsets(database) >= last + 100 }
+            last = try await Self.consumedOffsets(database)
+            progressAtKills.append(last)
+            let victim = round < 3 ? round : 2
+            cluster.kill("aggregator", instance: victim)
+            if round < 3 { try await cluster.start("aggregator", instance: victim) }
+        }
+
+        for (name, expectation) in [("first", firstExpected), ("second", secondExpected)] {
+            let differences = try await cluster.overviewDifferences(expectation, within: 180)
+            #expect(differences.isEmpty, "\(name) period: \(differences.joined(separator: "\n"))")
+        }
+        let end = try await Self.consumedOffsets(database)
+        let midway = progressAtKills.filter { $0 > start && $0 < end }
+        print("replay with crashes: consumed offsets \(start) → \(end), kills at \(progressAtKills); \(injected.duplicates) copies, \(injected.poison.count) poison")
+        #expect(midway.count >= 3, "kills at consumed offsets \(progressAtKills), replay from \(start) to \(end): not during the replay")
+        try await Self.expectNoSequenceGaps(cluster)
+        // Each poison message quarantined once, with its reason; no copy of a real event quarantined or counted.
+        let quarantined = try await database.query("SELECT kind, encode(raw, 'hex') FROM quarantine ORDER BY id")
+        let kinds: [String] = try quarantined.map { try $0.decode(0) }
+        let raws: Set<String> = Set(try quarantined.map { try $0.decode(1) })
+        #expect(quarantined.count == injected.poison.count, "\(kinds)")
+        #expect(raws == Set(injected.poison.map { $0.map { String(format: "%02x", $0) }.joined() }))
+    }
+
+    // MARK: - Helpers
+
+    static func retries(in printed: String) -> Int { lastNumber(before: " retries", in: printed) ?? 0 }
+
+    static func lastNumber(before marker: String, in text: String) -> Int? {
+        guard let range = text.range(of: marker, options: .backwards) else { return nil }
+        let digits = text[..<range.lowerBound].reversed().prefix { $0.isNumber || $0 == "," }.reversed().filter(\.isNumber)
+        return Int(String(digits))
+    }
+
+    /// The sum of the offsets the view has consumed to, over the department topics.
+    static func consumedOffsets(_ database: PostgresClient) async throws -> Int64 {
+        try await database.query("SELECT coalesce(sum(next_offset), 0)::bigint FROM consumer_offsets").first!.decode(0)
+    }
+
+    static func expectNoSequenceGaps(_ cluster: Cluster) async throws {
+        let (_, quality) = try await Cluster.get("\(cluster.base("aggregator"))/api/v1/quality", token: DepartmentHarness.reader)
+        let gaps = try #require(quality["sequenceGaps"] as? [[String: Any]])
+        #expect(gaps.count == 3 && gaps.allSatisfy { ($0["missing"] as? Int) == 0 }, "\(gaps)")
+    }
+
+    /// Every event on the department topics read back and published again (the same
+    /// key, value and headers: what a producer's retry or a replaying relay delivers), and three
+    /// poison messages per topic: not JSON, a type nobody knows, an event missing its data.
+    static func injectDuplicatesAndPoison(bootstrapServers: [String]) async throws -> (duplicates: Int, poison: [[UInt8]]) {
+        let topics = [EventSource.petitions.topic, EventSource.hazards.topic, EventSource.cases.topic]
+        var quiet = Logger(label: "inject")
+        quiet.logLevel = .warning
+        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: "inject-\(UUID())"),
+                                         logger: quiet)
+        try consumer.subscribe(topics: topics)
+        var messages: [KafkaMessage] = []
+        let clock = ContinuousClock()
+        // Until 3 s pass without a message, once the group has formed and the first ones came.
+        var quietSince = clock.now + .seconds(30)
+        while clock.now - quietSince < .seconds(3) {
+            let batch = try await consumer.poll(maxMessages: 1_000, timeout: .milliseconds(200))
+            if !batch.isEmpty { quietSince = clock.now }
+            messages += batch
+        }
+        await consumer.close()
+
+        var generator = SplitMix64(seed: 11)
+        var records = messages.map {
+            ProducerRecord(topic: $0.topic, key: $0.key, value: $0.value, headers: $0.headers)
+        }
+        let duplicates = records.count
+        var poison: [[UInt8]] = []
+        for topic in topics {
+            guard let sample = messages.first(where: { $0.topic == topic }),
+                  var event = try JSONSerialization.jsonObject(with: Data(sample.value)) as? [String: Any] else { continue }
+            event["id"] = UUID().uuidString.lowercased()
+            var unknownType = event
+            unknownType["type"] = "gov.threezero.unknown.v1"
+            var withoutData = event
+            withoutData.removeValue(forKey: "data")
+            for value in [Array("{\"id\": \"not json".utf8), Array(try JSONSerialization.data(withJSONObject: unknownType)),
+                          Array(try JSONSerialization.data(withJSONObject: withoutData))] {
+                poison.append(value)
+                // Among the copies, in random places.
+                records.insert(ProducerRecord(topic: topic, key: sample.key, value: value), at: Int(generator.next() % UInt64(records.count + 1)))
+            }
+        }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrapServers))
+        for result in await producer.sendAll(records) { _ = try result.get() }
+        await producer.close(timeout: .seconds(5))
+        return (duplicates, poison)
+    }
+}
