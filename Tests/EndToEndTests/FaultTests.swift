@@ -10,31 +10,35 @@ import Testing
 /// Things broken on purpose while the city is busy; each test ends with the view compared with
 /// the simulator's independently computed figures: nothing lost, nothing counted twice.
 @Suite struct FaultTests {
-    /// The aggregator's Postgres and the departments' Postgres each stopped (immediately, as in a
-    /// crash) and started again while the simulator sends requests. The clerks' requests fail
-    /// over while a department's database is down and are retried with the same idempotency key;
-    /// the relays and the consumer carry on when their database is back.
-    @Test func postgresRestartedUnderLoad() async throws {
+    /// The aggregator's Postgres, then the departments' Postgres, each stopped (immediately, as in
+    /// a crash) and started again while the simulator sends requests; then the broker, which comes
+    /// back empty. The clerks' requests fail over while a department's database is down and are
+    /// retried with the same idempotency key; the relays and the consumer carry on when their
+    /// database is back; what the broker lost is published again from the outboxes.
+    @Test func postgresAndBrokerOutagesUnderLoad() async throws {
         let aggregatorServer = try PrivatePostgres()
         let departmentServer = try PrivatePostgres()
         let cluster = try await Cluster(servers: ["aggregator": aggregatorServer.configuration, "petitions": departmentServer.configuration,
                                                   "hazards": departmentServer.configuration, "cases": departmentServer.configuration])
         defer { cluster.stopAll() }
 
-        // ~580 requests at 25 a second: the outages fall in the middle of the run.
-        let simulation = try cluster.startSimulation(subjects: 1_000, from: Cluster.daysAgo(90), until: Cluster.daysAgo(1), importRoster: true, rate: 25)
-        for server in [aggregatorServer, departmentServer] {
+        // ~580 requests at 20 a second: the outages fall in the middle of the run.
+        let simulation = try cluster.startSimulation(subjects: 1_000, from: Cluster.daysAgo(90), until: Cluster.daysAgo(1), importRoster: true, rate: 20)
+        let outages: [(stop: () throws -> Void, start: () throws -> Void)] = [
+            (aggregatorServer.stop, aggregatorServer.start), (departmentServer.stop, departmentServer.start), (cluster.broker.stop, cluster.broker.start),
+        ]
+        for outage in outages {
             try await Task.sleep(for: .seconds(5))
             #expect(simulation.process.isRunning, "the load ended before the outage")
-            try server.stop()
+            try outage.stop()
             try await Task.sleep(for: .seconds(3))
-            try server.start()
+            try outage.start()
         }
 
         let result = await simulation.finish()
         #expect(result.status == 0, "\(result.printed)")
         let retries = Self.retries(in: result.printed)
-        print("Postgres outages under load: \(retries) requests retried by the simulator, 0 refused")
+        print("Postgres and broker outages under load: \(retries) requests retried by the simulator, 0 refused")
         #expect(retries > 0, "the outage was not felt: \(result.printed)")
         let expectation = try #require(result.expectation)
         let differences = try await cluster.overviewDifferences(expectation, within: 120)
