@@ -148,6 +148,9 @@ public struct JSONParser {
                         guard (0xDC00..<0xE000).contains(low) else { throw failure("unpaired surrogate") }
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     }
+                    // Valid JSON, but no text column (nor jsonb) can hold U+0000: refused here, with a
+                    // reason, rather than by Postgres halfway through a write.
+                    guard scalar != 0 else { throw failure("\\u0000 (NUL) in a string") }
                     guard let unicode = Unicode.Scalar(scalar) else { throw failure("invalid \\u escape") }
                     out.append(contentsOf: Array(String(Character(unicode)).utf8))
                 default: throw failure("invalid escape")

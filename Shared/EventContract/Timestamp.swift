@@ -61,7 +61,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             i += 1
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             guard let oh = digits(i + 1, 2), i + 3 < b.count, b[i + 3] == UInt8(ascii: ":"),
-                let om = digits(i + 4, 2), oh < 24, om < 60
+                let om = digits(i + 4, 2), om < 60, oh * 60 + om <= Self.largestOffsetMinutes
             else { return nil }
             offset = (oh * 60 + om) * (b[i] == UInt8(ascii: "-") ? -1 : 1)
             i += 6
@@ -74,6 +74,10 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offset * 60)
         self.init(unixMicros: seconds * 1_000_000 + Int64(micros), utcOffsetMinutes: offset)
     }
+
+    /// Offsets in use on Earth run from -12:00 to +14:00; RFC 3339's syntax allows up to ±23:59,
+    /// Postgres only ±15:59. Anything beyond +14:00 is a mistake, refused with the time.
+    public static let largestOffsetMinutes = 14 * 60
 
     /// `2026-03-01T09:30:00+08:00`, with `.ffffff` only when there are sub-second digits.
     public var description: String {

@@ -6,7 +6,7 @@ import ServiceSupport
 /// Writes a department service's OpenAPI 3.1 document from its record kinds and the contract's
 /// field specifications, so the document says exactly what the server checks.
 public enum DepartmentOpenAPI {
-    public static func document(title: String, description: String, kinds: [RecordKind], extraPaths: [String: JSONValue] = [:]) -> String {
+    public static func document(title: String, description: String, kinds: [RecordKind], extraPaths: [String: JSONValue] = [:]) -> JSONValue {
         var paths: [String: JSONValue] = [
             "/health/live": operation("Liveness", tag: "operations", secured: false, responses: ["200": json("The process answers")]),
             "/health/ready": operation("Readiness: database reachable, roster loaded; the outbox backlog", tag: "operations", secured: false,
@@ -59,7 +59,7 @@ public enum DepartmentOpenAPI {
                 "schemas": .object(schemas),
             ],
         ]
-        return YAMLWriter.write(document)
+        return document
     }
 
     // MARK: - Pieces

@@ -23,7 +23,7 @@ extension Request {
         do {
             return try JSONParser.parse(buffer.readableBytesView)
         } catch {
-            throw Problem(.badRequest, "the request body is not valid JSON")
+            throw Problem(.badRequest, "the request body is not valid JSON (byte \(error.offset): \(error.reason))")
         }
     }
 }

@@ -1,3 +1,4 @@
+import EventContract
 import Hummingbird
 import Logging
 import Postgres
@@ -5,15 +6,16 @@ import Postgres
 /// The router every ThreeZero service starts from: errors as problem+json, request metrics and
 /// logs, bearer tokens, `/health/*`, `/metrics` and `/openapi.yaml`.
 public enum ServiceRouter {
-    public static func make(tokens: TokenDirectory, checks: [HealthController.Check], openAPI: String) -> Router<ServiceRequestContext> {
+    public static func make(tokens: TokenDirectory, checks: [HealthController.Check], openAPI: JSONValue) -> Router<ServiceRequestContext> {
         let router = Router(context: ServiceRequestContext.self)
         router.middlewares.add(ProblemMiddleware())
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(LogRequestsMiddleware(.info))
         router.middlewares.add(BearerAuthMiddleware(tokens: tokens))
+        router.middlewares.add(QueryParameterGuard(document: openAPI))
         HealthController(checks: checks).addRoutes(to: router)
         MetricsEndpoint.addRoute(to: router)
-        OpenAPIEndpoint.addRoute(to: router, yaml: openAPI)
+        OpenAPIEndpoint.addRoute(to: router, yaml: YAMLWriter.write(openAPI))
         return router
     }
 

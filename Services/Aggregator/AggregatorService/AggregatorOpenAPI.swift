@@ -18,8 +18,9 @@ enum AggregatorOpenAPI {
     }
 
     static let ok: JSONValue = ["description": "OK", "content": ["application/json": ["schema": ["type": "object"]]]]
+    static let list: JSONValue = ["description": "OK", "content": ["application/json": ["schema": ["type": "array", "items": ["type": "object"]]]]]
 
-    static let document = YAMLWriter.write([
+    static let document: JSONValue = [
         "openapi": "3.1.0",
         "info": ["title": "ThreeZero aggregator (指挥中心)", "version": "1.0.0",
                  "description": "The compliance view of the 三零 campaign: figures as of any date, the roster, data quality."],
@@ -51,7 +52,8 @@ enum AggregatorOpenAPI {
             "/api/v1/subjects:import": ["post": ["summary": "Import a roster CSV (header code,name,type,county,township,active)",
                                                   "requestBody": ["required": true, "content": ["text/csv": ["schema": ["type": "string"]]]],
                                                   "responses": ["200": ok, "400": problem("Not UTF-8"), "401": problem("No token"),
-                                                                "403": problem("Not the office admin"), "413": problem("Too large")]]],
+                                                                "403": problem("Not the office admin"), "413": problem("Too large"),
+                                                                "422": problem("Not a roster CSV (its header is not the one above)")]]],
             "/api/v1/problems": ["get": [
                 "summary": "The problem ledger: disputes, hazards and public-security problems registered in the window, newest first",
                 "parameters": .array(window + [
@@ -64,7 +66,7 @@ enum AggregatorOpenAPI {
                 "responses": ["200": ok, "400": problem("Bad filter or date"), "401": problem("No token"), "403": problem("Wrong role")]]],
             "/api/v1/rankings": [
                 "get": ["summary": "The county rankings the office saved (排名通报), newest first",
-                        "responses": ["200": ok, "401": problem("No token"), "403": problem("Wrong role")]],
+                        "responses": ["200": list, "401": problem("No token"), "403": problem("Wrong role")]],
                 "post": ["summary": "Save the county ranking as of a date, frozen with a SHA-256 of its content; later rankings show the change in rank since",
                          "parameters": .array(window),
                          "responses": ["201": ok, "400": problem("Bad date"), "401": problem("No token"), "403": problem("Not the office admin")]],
@@ -79,5 +81,5 @@ enum AggregatorOpenAPI {
                                       "responses": ["200": ["description": "OpenAPI", "content": ["application/yaml": ["schema": ["type": "string"]]]]]]],
         ],
         "components": ["securitySchemes": ["bearerAuth": ["type": "http", "scheme": "bearer"]]],
-    ])
+    ]
 }

@@ -232,6 +232,8 @@ struct CommandCenterController: Sendable {
         do { buffer = try await request.body.collect(upTo: limit) } catch { throw Problem(.contentTooLarge, "the CSV is larger than \(limit) bytes") }
         guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else { throw Problem(.badRequest, "the CSV must be UTF-8") }
         let summary = try await Self.importCSV(text, db: db)
+        // Line 1 refused is the header: not a roster file at all (nothing was imported).
+        if let refusal = summary.refused.first, refusal.line == 1 { throw Problem(.unprocessableContent, "line 1: \(refusal.reason)") }
         return try Self.json(summary)
     }
 
