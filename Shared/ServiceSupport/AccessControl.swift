@@ -51,15 +51,21 @@ public struct TokenDirectory: Sendable {
                 throw InvalidEntry(description: "a token entry must be name:role:secret or name:role:sha256:<hex>")
             }
             let principal = Principal(name: parts[0], role: Role(rawValue: parts[1]))
+            let digest: [UInt8]
             if parts[2].hasPrefix("sha256:") {
                 let hex = Array(parts[2].dropFirst(7).utf8)
-                guard hex.count == 64, let digest = Self.bytes(fromHex: hex) else {
+                guard hex.count == 64, let bytes = Self.bytes(fromHex: hex) else {
                     throw InvalidEntry(description: "the sha256 of \(parts[0]) must be 64 hex digits")
                 }
-                entries.append(Entry(digest: digest, principal: principal))
+                digest = bytes
             } else {
-                entries.append(Entry(digest: Self.digest(parts[2]), principal: principal))
+                digest = Self.digest(parts[2])
             }
+            // One token, one person: what a shared token did could not be told apart.
+            if let holder = entries.first(where: { $0.digest == digest }) {
+                throw InvalidEntry(description: "\(parts[0]) and \(holder.principal.name) have the same token")
+            }
+            entries.append(Entry(digest: digest, principal: principal))
         }
         self.entries = entries
     }

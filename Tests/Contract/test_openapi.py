@@ -27,7 +27,7 @@ SERVICES = ["petitions", "hazards", "cases", "aggregator"]
 TOKENS = "li:petitions_clerk:petitions-token,zhao:hazards_clerk:hazards-token,qian:cases_clerk:cases-token," \
          "wang:reader:reader-token,sun:office_admin:office-token"
 CALLER = {"petitions": "petitions-token", "hazards": "hazards-token", "cases": "cases-token", "aggregator": "office-token"}
-EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "15"))
 # Tables the services change in the background, whatever the requests: the relays mark outbox
 # rows published, the roster consumers and the aggregator's checks keep their own state.
 BACKGROUND = {"outbox", "outbox_relay", "roster", "roster_offsets", "consumer_offsets", "conservation_checks", "feeds"}

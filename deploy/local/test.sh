@@ -5,11 +5,17 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
-"$ROOT/deploy/local/install.sh" --with-browser
+"$ROOT/deploy/local/install.sh" --for-tests
 cleanup() {
     # Brokers and aggregators that fault tests start themselves, should a test die before stopping them.
     pkill -9 -f "$STACK_DIR/bin-tansu" 2>/dev/null || true
     pkill -9 -f "$ROOT/.build/.*/(aggregator|petitions|hazards|cases|simulator)" 2>/dev/null || true
+    # Postgres servers of the outage tests (TestSupport/PrivatePostgres), likewise.
+    for data in /tmp/threezero-test-pg-*/data; do
+        [[ -d "$data" ]] || continue
+        as_postgres "$(pg_bin)/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
+        rm -rf "$(dirname "$data")"
+    done
     "$ROOT/deploy/local/stack.sh" stop
 }
 trap cleanup EXIT
@@ -24,6 +30,7 @@ swift build --build-tests
 for product in petitions hazards cases aggregator simulator; do swift build --product "$product"; done
 say "running the tests"
 swift test --skip-build "$@"
-# The dashboard in headless Chromium (screenshots in .artifacts/screenshots).
-say "running the browser tests"
-"$VENV/bin/python" -m pytest -q Tests/Browser
+# The dashboard in headless Chromium (screenshots in .artifacts/screenshots), and every service's
+# OpenAPI document fuzzed with schemathesis.
+say "running the browser and contract tests"
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider Tests/Browser Tests/Contract
