@@ -32,7 +32,20 @@ public final class RosterCache: Service, Sendable {
     /// True once the roster has been read up to where the topic stood when reading began.
     public var isReady: Bool { caughtUp.load(ordering: .acquiring) }
 
+    /// Reads until shutdown; a database or broker failure ends one consumer, and the next starts
+    /// from the offsets stored with the rows (the service stays up meanwhile).
     public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await consume()
+            } catch {
+                logger.warning("roster consumer stopped; starting again from the stored offsets", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    func consume() async throws {
         let topic = topic
         do {
             // The command center creates it; a department started first (or a broker that came
@@ -55,24 +68,28 @@ public final class RosterCache: Service, Sendable {
         let consumer = try KafkaConsumer(configuration: configuration, rebalance: RebalanceListener(assigned: { partitions in
             applied.offsets.withLock { offsets in offsets.filter { partitions.contains($0.key) } }
         }), logger: logger)
-        try consumer.subscribe(topics: [topic])
-
-        var targets: [TopicPartition: Int64]?
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let batch = try await consumer.poll(maxMessages: 2000, timeout: .milliseconds(200))
-            if !batch.isEmpty { try await apply(batch) }
-            if targets == nil, !consumer.assignment.isEmpty {
-                var t: [TopicPartition: Int64] = [:]
-                for tp in consumer.assignment { t[tp] = try await consumer.highWatermark(tp) }
-                targets = t
-            }
-            if let targets, !isReady {
-                let done = applied.offsets.withLock { offsets in targets.allSatisfy { tp, high in high == 0 || (offsets[tp] ?? 0) >= high } }
-                if done {
-                    caughtUp.store(true, ordering: .releasing)
-                    logger.info("roster loaded", metadata: ["topic": "\(topic)"])
+        do {
+            try consumer.subscribe(topics: [topic])
+            var targets: [TopicPartition: Int64]?
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                let batch = try await consumer.poll(maxMessages: 2000, timeout: .milliseconds(200))
+                if !batch.isEmpty { try await apply(batch) }
+                if targets == nil, !consumer.assignment.isEmpty {
+                    var t: [TopicPartition: Int64] = [:]
+                    for tp in consumer.assignment { t[tp] = try await consumer.highWatermark(tp) }
+                    targets = t
+                }
+                if let targets, !isReady {
+                    let done = applied.offsets.withLock { offsets in targets.allSatisfy { tp, high in high == 0 || (offsets[tp] ?? 0) >= high } }
+                    if done {
+                        caughtUp.store(true, ordering: .releasing)
+                        logger.info("roster loaded", metadata: ["topic": "\(topic)"])
+                    }
                 }
             }
+        } catch {
+            await consumer.close()
+            throw error
         }
         await consumer.close()
     }

@@ -27,13 +27,34 @@ import Testing
         let outages: [(stop: () throws -> Void, start: () throws -> Void)] = [
             (aggregatorServer.stop, aggregatorServer.start), (departmentServer.stop, departmentServer.start), (cluster.broker.stop, cluster.broker.start),
         ]
-        for outage in outages {
+        // While the departments' database is down, the office changes the roster: their roster
+        // consumers get the change with nowhere to write it (an inactive subject: the figures stay).
+        let extra = City(size: 3, seed: 99).subjects[0]
+        for (index, outage) in outages.enumerated() {
             try await Task.sleep(for: .seconds(5))
             #expect(simulation.process.isRunning, "the load ended before the outage")
             try outage.stop()
+            if index == 1 {
+                let (status, _, _) = try await HostileInputTests.send("\(cluster.base("aggregator"))/api/v1/subjects/\(extra.code)", method: "PUT",
+                                                                      token: "office-token", json: ["name": "停用主体", "type": extra.type.rawValue,
+                                                                                                    "county": extra.county, "active": false])
+                #expect(status == 201)
+            }
             try await Task.sleep(for: .seconds(3))
             try outage.start()
         }
+        // Every service outlived the outages (a dead one would leave the simulator retrying).
+        let dead = cluster.services.filter { !$0.value.process.isRunning }
+        guard dead.isEmpty else {
+            simulation.process.terminate()
+            Issue.record("died in the outages: \(dead.map { "\($0.key) (\($0.value.log.path))" }.sorted())")
+            return
+        }
+        let hazardsDB = PostgresClient(configuration: departmentServer.configuration.database("\(cluster.run)_hazards"))
+        defer { Task { await hazardsDB.shutdown() } }
+        #expect(try await DepartmentHarness.eventually(within: .seconds(60)) {
+            try await !hazardsDB.query("SELECT 1 FROM roster WHERE code = $1", [extra.code.rawValue]).isEmpty
+        }, "the department did not take the roster change made while its database was down")
 
         let result = await simulation.finish()
         #expect(result.status == 0, "\(result.printed)")
