@@ -85,5 +85,15 @@ public enum IntakeSchema {
                 PRIMARY KEY (topic, partition)
             );
             """),
+        Migration(5, "outbox partitions", outboxPartitions),
     ]
+
+    /// The last offset acknowledged on each partition of the relay's topic: a restarted relay still
+    /// knows where it published, to notice a broker that lost those partitions.
+    public static let outboxPartitions = """
+        CREATE TABLE outbox_partitions (
+            partition integer PRIMARY KEY,
+            last_offset bigint NOT NULL
+        );
+        """
 }

@@ -38,8 +38,6 @@ public final class OutboxRelay: Service, Sendable {
     let db: PostgresClient
     let makeProducer: @Sendable () throws -> KafkaProducer
     let producer: Mutex<KafkaProducer?>
-    /// The highest offset this process saw acknowledged on each partition of the topic.
-    let lastOffsets = Mutex<[Int32: Int64]>([:])
     let admin: KafkaAdmin
     let logger: Logger
     let instance = UUID().uuidString
@@ -94,17 +92,19 @@ public final class OutboxRelay: Service, Sendable {
         if let last = producer.withLock({ $0 }) { await last.close() }
     }
 
-    /// Whether the broker lost what this relay published: a partition it published to (in this
-    /// process) is empty, or the topic is gone or empty although events were published. (The embedded broker keeps memory only; a cluster
-    /// can lose a topic too.) Checked when the outbox is empty; a publish that gets offsets lower
-    /// than before tells the same sooner (see `publishBatch`).
+    /// Whether the broker lost what this relay published: a partition it published to (kept in
+    /// `outbox_partitions`, so a restarted relay remembers) is empty, or the topic is gone or empty
+    /// although events were published. (The embedded broker keeps memory only; a cluster can lose
+    /// a topic too.) Checked when the outbox is empty; a publish that gets offsets lower than before
+    /// tells the same sooner (see `publishBatch`).
     func republishIfTopicLostEvents() async throws {
-        let known = lastOffsets.withLock { $0 }
-        let published: Int64 = try await db.query("SELECT next_sequence - 1 FROM outbox_relay WHERE id = 1")[0].decode(0)
+        let (published, known) = try await db.withConnection { conn -> (Int64, [Int32]) in
+            (try conn.query("SELECT next_sequence - 1 FROM outbox_relay WHERE id = 1")[0].decode(0),
+             try conn.query("SELECT partition FROM outbox_partitions").map { try $0.decode(0) })
+        }
         guard published > 0 else { return }
         let watermarks = try await admin.highWatermarks(topic: configuration.topic)
-        // A process that has not published yet knows only that the topic should not be empty.
-        let lost = known.isEmpty ? watermarks.values.allSatisfy { $0 <= 0 } : known.keys.contains { (watermarks[$0] ?? 0) <= 0 }
+        let lost = known.isEmpty ? watermarks.values.allSatisfy { $0 <= 0 } : known.contains { (watermarks[$0] ?? 0) <= 0 }
         guard lost else { return }
         try await admin.createTopics([.init(name: configuration.topic, partitions: configuration.partitions, config: configuration.topicConfig)],
                                      timeout: .seconds(5))
@@ -114,8 +114,10 @@ public final class OutboxRelay: Service, Sendable {
     /// Every event of the outbox goes out again, with its id and sequence number; consumers drop
     /// what they already have (the aggregator deduplicates by event id), and whatever they missed arrives.
     func republishAll(reason: String) async throws {
-        lastOffsets.withLock { $0 = [:] }
-        let count = try await db.withTransaction { try Outbox.republish(fromSequence: 0, on: $0) }
+        let count = try await db.withTransaction { conn in
+            try conn.execute("DELETE FROM outbox_partitions")
+            return try Outbox.republish(fromSequence: 0, on: conn)
+        }
         logger.warning("the broker lost the topic's events (\(reason)): publishing the outbox again",
                        metadata: ["topic": "\(configuration.topic)", "events": "\(count)"])
     }
@@ -193,33 +195,41 @@ public final class OutboxRelay: Service, Sendable {
         let acknowledged = results.prefix { if case .success = $0 { true } else { false } }.count
         if acknowledged > 0 {
             let done = Array(pending.prefix(acknowledged))
-            let stillLeader = try await db.withTransaction { conn -> Bool in
+            // The offsets acknowledged per partition: the first, to tell a log that started over
+            // (offsets only grow), and the last, remembered for the idle check.
+            var offsets: [Int32: (first: Int64, last: Int64)] = [:]
+            for case .success(let report) in results.prefix(acknowledged) {
+                let seen = offsets[report.partition]
+                offsets[report.partition] = (min(seen?.first ?? .max, report.offset), max(seen?.last ?? .min, report.offset))
+            }
+            let partitions = Array(offsets.keys)
+            let firsts = partitions.map { offsets[$0]!.first }, lasts = partitions.map { offsets[$0]!.last }
+            let outcome = try await db.withTransaction { conn -> (leader: Bool, wentBack: Bool) in
                 let next = done.map(\.sequence).max()! + 1
                 let owned = try conn.update("""
                     UPDATE outbox_relay SET next_sequence = GREATEST(next_sequence, $2) WHERE id = 1 AND leader = $1
                     """, [instance, next])
-                guard owned == 1 else { return false }
+                guard owned == 1 else { return (false, false) }
                 try conn.update("""
                     UPDATE outbox SET published_at = now(), sequence = s.sequence
                     FROM unnest($1::bigint[], $2::bigint[]) AS s(position, sequence)
                     WHERE outbox.position = s.position
                     """, [PostgresArray(done.map(\.position)), PostgresArray(done.map(\.sequence))])
-                return true
+                let wentBack: Int64 = try conn.query("""
+                    WITH reported AS (SELECT * FROM unnest($1::integer[], $2::bigint[], $3::bigint[]) AS r(partition, first_offset, last_offset)),
+                    earlier AS (SELECT 1 FROM reported r JOIN outbox_partitions p USING (partition) WHERE r.first_offset <= p.last_offset),
+                    saved AS (INSERT INTO outbox_partitions (partition, last_offset) SELECT partition, last_offset FROM reported
+                              ON CONFLICT (partition) DO UPDATE SET last_offset = GREATEST(outbox_partitions.last_offset, excluded.last_offset))
+                    SELECT count(*) FROM earlier
+                    """, [PostgresArray(partitions), PostgresArray(firsts), PostgresArray(lasts)])[0].decode(0)
+                return (true, wentBack > 0)
             }
-            if !stillLeader {
+            if !outcome.leader {
                 logger.warning("outbox lease lost while publishing; the new leader publishes again (duplicates are dropped by id)")
                 return 0
             }
             published.increment(by: acknowledged)
-            // Offsets only grow on a partition; lower ones than before mean the log started over.
-            var wentBack = false
-            lastOffsets.withLock { known in
-                for case .success(let report) in results.prefix(acknowledged) {
-                    if let before = known[report.partition], report.offset <= before { wentBack = true }
-                    known[report.partition] = max(known[report.partition] ?? -1, report.offset)
-                }
-            }
-            if wentBack { try await republishAll(reason: "offsets lower than before") }
+            if outcome.wentBack { try await republishAll(reason: "offsets lower than before") }
         }
         if acknowledged < results.count, case .failure(let error) = results[acknowledged] {
             throw error

@@ -54,7 +54,7 @@ import Testing
             "HTTP_PORT": String(port), "DATABASE_URL": try TestStack.postgres().connectionString,
             "DATABASE_NAME": String(databaseConfiguration.connectionString.split(separator: "/").last!),
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers.joined(separator: ","), "AUTH_TOKENS": DepartmentHarness.tokens,
-            "AGGREGATOR_BATCH_SIZE": "7", "LOG_LEVEL": "error",
+            "AGGREGATOR_BATCH_SIZE": "2", "LOG_LEVEL": "error",
         ]
         let base = "http://127.0.0.1:\(port)"
         func start() async throws -> AggregatorProcess {

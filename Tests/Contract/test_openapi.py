@@ -30,7 +30,7 @@ CALLER = {"petitions": "petitions-token", "hazards": "hazards-token", "cases": "
 EXAMPLES = int(os.environ.get("CONTRACT_EXAMPLES", "15"))
 # Tables the services change in the background, whatever the requests: the relays mark outbox
 # rows published, the roster consumers and the aggregator's checks keep their own state.
-BACKGROUND = {"outbox", "outbox_relay", "roster", "roster_offsets", "consumer_offsets", "conservation_checks", "feeds"}
+BACKGROUND = {"outbox", "outbox_relay", "outbox_partitions", "roster", "roster_offsets", "consumer_offsets", "conservation_checks", "feeds"}
 FINGERPRINT = """
 SELECT string_agg(c.relname || ':' || (xpath('/row/f/text()', query_to_xml(format(
     'SELECT md5(coalesce(string_agg(t::text, %L ORDER BY t::text), %L)) AS f FROM %I t', ',', '', c.relname), false, true, '')))[1]::text,

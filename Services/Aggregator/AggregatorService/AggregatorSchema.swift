@@ -162,6 +162,7 @@ enum AggregatorSchema {
             );
             """),
         Migration(6, "views for BI tools", biViews),
+        Migration(7, "roster outbox partitions", IntakeSchema.outboxPartitions),
     ]
 
     /// Stable views for BI tools (Grafana, Superset): the maintained figures per year, county,
