@@ -35,14 +35,7 @@ public final class RosterCache: Service, Sendable {
     /// Reads until shutdown; a database or broker failure ends one consumer, and the next starts
     /// from the offsets stored with the rows (the service stays up meanwhile).
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await consume()
-            } catch {
-                logger.warning("roster consumer stopped; starting again from the stored offsets", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
+        await restartingUntilShutdown("the roster consumer", logger: logger) { try await consume() }
     }
 
     func consume() async throws {

@@ -7,8 +7,8 @@ import csv
 import io
 import json
 import os
-import socket
 import subprocess
+import sys
 import time
 import urllib.request
 import uuid
@@ -20,30 +20,13 @@ from confluent_kafka import Producer
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "Tests"))
+from service_processes import free_port, wait_for  # noqa: E402
 BIN = ROOT / ".build" / "debug"
 SCREENSHOTS = ROOT / ".artifacts" / "screenshots"
 CHINA = timezone(timedelta(hours=8))
 READER = ("张三", "reader-secret")
 OFFICE = ("李四", "office-secret")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
 
 
 class City:

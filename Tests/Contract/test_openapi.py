@@ -7,10 +7,8 @@ Run by deploy/local/test.sh after the Swift tests."""
 
 import base64
 import os
-import socket
 import subprocess
-import time
-import urllib.request
+import sys
 import uuid
 from pathlib import Path
 
@@ -22,6 +20,8 @@ from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "Tests"))
+from service_processes import free_port, wait_for  # noqa: E402
 BIN = ROOT / ".build" / "debug"
 SERVICES = ["petitions", "hazards", "cases", "aggregator"]
 TOKENS = "li:petitions_clerk:petitions-token,zhao:hazards_clerk:hazards-token,qian:cases_clerk:cases-token," \
@@ -38,25 +38,6 @@ SELECT string_agg(c.relname || ':' || (xpath('/row/f/text()', query_to_xml(forma
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relname <> ALL (string_to_array(:'background', ','))
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url, seconds=60):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {seconds} s")
 
 
 class Stack:

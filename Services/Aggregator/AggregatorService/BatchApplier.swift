@@ -10,7 +10,9 @@ enum BatchApplier {
     /// Another instance owns the partition now (its stored offset moved on): nothing is applied.
     struct Fenced: Error, CustomStringConvertible {
         let partition: TopicPartition
-        var description: String { "partition \(partition) is fenced: its stored offset is not where this batch starts" }
+        /// Where the refused batch starts.
+        let from: Int64
+        var description: String { "partition \(partition) is fenced: its stored offset is not where this batch (from \(from)) starts" }
     }
 
     struct Quarantined: Sendable {
@@ -91,7 +93,7 @@ enum BatchApplier {
                 guard !exists, try conn.update("""
                     INSERT INTO consumer_offsets (topic, partition, next_offset, high_watermark) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
                     """, [tp.topic, tp.partition, range.last + 1, high]) == 1
-                else { throw Fenced(partition: tp) }
+                else { throw Fenced(partition: tp, from: range.first) }
             }
             result.offsets[tp] = range.last + 1
         }

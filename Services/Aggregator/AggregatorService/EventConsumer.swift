@@ -5,6 +5,7 @@ import Logging
 import Metrics
 import Postgres
 import ServiceLifecycle
+import ServiceSupport
 import Synchronization
 
 /// The aggregator's consumer: one group over the three department topics, each batch applied
@@ -18,6 +19,8 @@ final class EventConsumer: Service, Sendable {
         var topics = [EventSource.petitions.topic, EventSource.hazards.topic, EventSource.cases.topic]
         var deadLetterTopic = "threezero.aggregator.dlq.v1"
         var batchSize = 5_000
+        /// How often a consumer that is not behind looks for sequence gaps that do not close.
+        var gapCheckInterval = Duration.seconds(15)
     }
 
     let configuration: Configuration
@@ -27,6 +30,15 @@ final class EventConsumer: Service, Sendable {
     let quarantined = Counter(label: "aggregator_events_quarantined_total")
     /// Time of the newest event applied (freshness), and the lag per partition.
     let state = ConsumerState()
+    /// The gaps per source at the last check, and the gaps for which a topic was last read again (and when).
+    let gapsSeen = Mutex<[String: [ClosedRange<Int64>]]>([:])
+    let readAgain = Mutex<[String: (gaps: [ClosedRange<Int64>], at: ContinuousClock.Instant)]>([:])
+
+    /// Thrown to start consuming again from the stored offsets, which were set back.
+    struct ReadingAgain: Error, CustomStringConvertible {
+        let topics: [String]
+        var description: String { "reading \(topics.joined(separator: ", ")) again from the start" }
+    }
 
     init(configuration: Configuration, db: PostgresClient, logger: Logger) {
         self.configuration = configuration
@@ -35,14 +47,7 @@ final class EventConsumer: Service, Sendable {
     }
 
     func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await consume()
-            } catch {
-                logger.warning("consumer stopped; joining again", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(1))
-            }
-        }
+        await restartingUntilShutdown("the event consumer", logger: logger) { try await consume() }
     }
 
     func consume() async throws {
@@ -61,10 +66,16 @@ final class EventConsumer: Service, Sendable {
         defer { offsets.close() }
         // While one batch is applied in Postgres, the next is polled and decoded here.
         var inFlight: Task<BatchApplier.Result, any Error>?
+        var lastGapCheck = ContinuousClock.now
         do {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let batch = try await consumer.poll(maxMessages: configuration.batchSize, timeout: .milliseconds(inFlight == nil ? 100 : 0))
                 state.assigned(consumer.assignment)
+                if batch.count < configuration.batchSize, ContinuousClock.now - lastGapCheck >= configuration.gapCheckInterval {
+                    lastGapCheck = ContinuousClock.now
+                    _ = await inFlight?.result
+                    try await readAgainIfGapsStay(consumer: consumer)
+                }
                 let preparing = ContinuousClock.now
                 var prepared = batch.isEmpty ? nil : BatchApplier.prepare(batch)
                 let prepareTime = ContinuousClock.now - preparing
@@ -75,7 +86,7 @@ final class EventConsumer: Service, Sendable {
                 let waiting = ContinuousClock.now
                 let result: BatchApplier.Result?
                 do { result = try await previous?.value } catch let fenced as BatchApplier.Fenced {
-                    try await restartIfLogWasLost(fenced.partition, consumer: consumer)
+                    try await restartIfLogWasLost(fenced, consumer: consumer)
                     throw fenced
                 }
                 inFlight = prepared.map { prepared in
@@ -104,21 +115,66 @@ final class EventConsumer: Service, Sendable {
     }
 
     /// A batch was refused because it does not start at the stored offset. Usually another instance
-    /// took the partition over; but when the stored offset lies beyond the partition's end, the
-    /// broker lost the log (and the departments publish their outboxes again): the partition is
-    /// read again from its first offset, and events already applied are dropped by their id.
-    func restartIfLogWasLost(_ partition: TopicPartition, consumer: KafkaConsumer) async throws {
+    /// took the partition over. But the broker may have lost the log (the departments then publish
+    /// their outboxes again), which shows two ways: the stored offset lies beyond the partition's
+    /// end, or — the new log having grown past it already — this consumer's position fell back to
+    /// the log's first offset (librdkafka's reset after an offset out of range; positions otherwise
+    /// come from the stored offsets). Then the partition is read again from its first offset, and
+    /// events already applied are dropped by their id.
+    func restartIfLogWasLost(_ fenced: BatchApplier.Fenced, consumer: KafkaConsumer) async throws {
+        let partition = fenced.partition
         let (low, high) = try await consumer.watermarks(partition)
+        let fellBackToStart = fenced.from == low
         let reset = try await db.withTransaction { conn in
             try conn.update("""
                 UPDATE consumer_offsets SET next_offset = $3, high_watermark = $4, updated_at = now()
-                WHERE topic = $1 AND partition = $2 AND next_offset > $4
-                """, [partition.topic, partition.partition, low, high])
+                WHERE topic = $1 AND partition = $2 AND (next_offset > $4 OR ($5 AND next_offset > $3))
+                """, [partition.topic, partition.partition, low, high, fellBackToStart])
         }
         if reset > 0 {
-            logger.warning("the partition's log is shorter than what was consumed: the broker lost it; reading it again from the start",
+            logger.warning("the partition's log started over: the broker lost it; reading it again from the start",
                            metadata: ["partition": "\(partition)", "from": "\(low)", "high": "\(high)"])
         }
+    }
+
+    /// A broker that lost its log can get it back in another order (the departments publish their
+    /// outboxes again while new events arrive): an event may then sit below the offset this
+    /// consumer had reached, where it will never look. Such an event shows as a sequence gap that
+    /// stays although the consumer is not behind. Gaps of a source that are the same at two checks
+    /// in a row (out-of-order arrival closes in moments) make this instance read its partitions of
+    /// that source's topic again from the start — once per set of gaps, or again after 5 minutes;
+    /// events already applied are dropped by their id.
+    func readAgainIfGapsStay(consumer: KafkaConsumer) async throws {
+        let gaps = try await db.withConnection { try SequenceRuns.gaps(on: $0) }
+        let current = Dictionary(gaps.filter { $0.missing > 0 }.map { ($0.source, $0.ranges) }) { first, _ in first }
+        let previous = gapsSeen.withLock { seen in
+            defer { seen = current }
+            return seen
+        }
+        let now = ContinuousClock.now
+        let staying = current.filter { source, ranges in
+            previous[source] == ranges && readAgain.withLock { done in
+                guard let last = done[source] else { return true }
+                return last.gaps != ranges || now - last.at > .seconds(300)
+            }
+        }
+        let topics = Set(staying.keys.compactMap { EventSource(rawValue: $0)?.topic })
+        let partitions = consumer.assignment.filter { topics.contains($0.topic) }
+        guard !partitions.isEmpty else { return }
+        readAgain.withLock { done in for (source, ranges) in staying { done[source] = (ranges, now) } }
+        var lows: [(TopicPartition, Int64)] = []
+        for partition in partitions { lows.append((partition, try await consumer.watermarks(partition).low)) }
+        let starts = lows
+        try await db.withTransaction { conn in
+            for (partition, low) in starts {
+                try conn.update("""
+                    UPDATE consumer_offsets SET next_offset = $3, updated_at = now() WHERE topic = $1 AND partition = $2 AND next_offset > $3
+                    """, [partition.topic, partition.partition, low])
+            }
+        }
+        logger.warning("sequence gaps stay although nothing is left to read: reading the topic again from the start",
+                       metadata: ["gaps": "\(staying.mapValues { $0.map { "\($0.lowerBound)…\($0.upperBound)" } })", "partitions": "\(partitions.count)"])
+        throw ReadingAgain(topics: topics.sorted())
     }
 
     /// After a batch's transaction committed: metrics, offsets to Kafka, poison events to the dead-letter topic.
