@@ -121,9 +121,19 @@ public final class PostgresConnection {
 
     /// Loads rows encoded beforehand (e.g. on another thread, while the previous batch is written).
     public func copy(into table: String, columns: [String], data: CopyData) throws(PostgresError) {
+        try copy(into: table, columns: columns, format: "", bytes: data.bytes)
+    }
+
+    /// Loads rows encoded beforehand in the binary format: the cheapest way in for large batches.
+    public func copy(into table: String, columns: [String], binary data: BinaryCopyData) throws(PostgresError) {
+        precondition(data.columns == columns.count, "\(data.columns) fields per row for \(columns.count) columns")
+        try copy(into: table, columns: columns, format: " WITH (FORMAT binary)", bytes: data.finished)
+    }
+
+    func copy(into table: String, columns: [String], format: String, bytes: [UInt8]) throws(PostgresError) {
         try Self.checkIdentifier(table)
         for column in columns { try Self.checkIdentifier(column) }
-        let start = PQexec(pointer, "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN")
+        let start = PQexec(pointer, "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN\(format)")
         guard let start else { throw PostgresError(.connection, message: Self.errorText(pointer)) }
         let status = PQresultStatus(start)
         if status != PGRES_COPY_IN {
@@ -133,7 +143,7 @@ public final class PostgresConnection {
         }
         PQclear(start)
         var failed = false
-        data.bytes.withUnsafeBufferPointer { b in
+        bytes.withUnsafeBufferPointer { b in
             b.withMemoryRebound(to: CChar.self) { chars in
                 var offset = 0
                 while offset < chars.count {

@@ -105,8 +105,9 @@ final class AggregatorProcess {
         env["KAFKA_GROUP_ID"] = group
         env["AUTH_TOKENS"] = "bench:reader:\(token)"
         env["LOG_LEVEL"] = environment["BENCH_AGGREGATOR_LOG_LEVEL"] ?? "warning"
-        if let trace = environment["TRACE_FILE"] { process.standardError = FileHandle(forWritingAtPath: trace) }
+        if let trace = environment["TRACE_FILE"].flatMap(FileHandle.init(forWritingAtPath:)) { (process.standardError, process.standardOutput) = (trace, trace) }
         env["AGGREGATOR_CHECK_INTERVAL_SECONDS"] = "3600"
+        if let size = environment["AGGREGATOR_BATCH_SIZE"] { env["AGGREGATOR_BATCH_SIZE"] = size }
         process.environment = env
         try process.run()
     }
@@ -250,6 +251,12 @@ let sizes = try await db.query("SELECT (SELECT count(*) FROM facts), (SELECT cou
 say("    view: \(grouped(try sizes.decode(0))) facts, \(grouped(try sizes.decode(1))) records, database \(try sizes.decode(2, as: String.self))")
 
 // MARK: - 4. Query latency at that size
+
+if environment["BENCH_REPLAY_ONLY"] == "1" {
+    await aggregator.stop()
+    await db.shutdown()
+    exit(0)
+}
 
 await waitForHTTP()
 for (path, label) in [("/api/v1/overview", "GET /overview"), ("/api/v1/counties", "GET /counties (\(counties.count) counties)")] {

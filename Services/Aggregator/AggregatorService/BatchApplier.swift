@@ -32,7 +32,7 @@ enum BatchApplier {
         /// The partitions' high watermarks as the consumer knew them when it polled the batch.
         var highWatermarks: [TopicPartition: Int64] = [:]
         /// All valid facts as COPY rows, encoded ahead: used as is when every one of them is new.
-        var copyData = CopyData()
+        var copyData: BinaryCopyData?
         /// The sequence numbers of the valid events, as runs per source.
         var sequenceRuns: [(source: String, first: Int64, last: Int64)] = []
     }
@@ -73,13 +73,20 @@ enum BatchApplier {
                 prepared.invalid.append(Quarantined(message: m, reason: "\(error)", kind: "invalid", subject: nil))
             }
         }
-        prepared.copyData = CopyData(rows: prepared.valid.lazy.map(\.fact.row))
+        prepared.copyData = try? Fact.copyData(prepared.valid.lazy.map(\.fact))
         prepared.sequenceRuns = sequenceRuns(prepared.valid.map(\.fact.event))
         return prepared
     }
 
+    nonisolated(unsafe) static var phases: [String: Duration] = [:]
+    static func phase<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
+        let start = ContinuousClock.now
+        defer { phases[name, default: .zero] += ContinuousClock.now - start }
+        return try body()
+    }
     static func apply(_ batch: Prepared, on conn: PostgresConnection) throws -> Result {
         try ViewMaintenance.lock(conn)
+        defer { if Int.random(in: 0..<20) == 0 { print("PHASES", phases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) } }
         var result = Result()
         // 1. The guarded offsets: fences out an instance that lost a partition in a rebalance.
         for (tp, range) in batch.ranges.sorted(by: { $0.key < $1.key }) {
@@ -100,7 +107,7 @@ enum BatchApplier {
 
         // 2. Subjects must be on the roster; the others wait in quarantine for it.
         result.quarantined = batch.invalid
-        let roster = try ViewMaintenance.RosterEntry.load(batch.valid.lazy.map(\.fact.event.subject.rawValue), on: conn)
+        let roster = try phase("roster") { try ViewMaintenance.RosterEntry.load(batch.valid.lazy.map(\.fact.event.subject.rawValue), on: conn) }
         var facts: [Fact] = []
         facts.reserveCapacity(batch.valid.count)
         for (m, fact) in batch.valid {
@@ -114,7 +121,7 @@ enum BatchApplier {
         result.applied = try applyFacts(facts, roster: roster, encoded: facts.count == batch.valid.count ? batch.copyData : nil, on: conn)
         result.duplicates = facts.count - result.applied
 
-        try recordSequences(batch.sequenceRuns, on: conn)
+        try phase("sequences") { try recordSequences(batch.sequenceRuns, on: conn) }
         for q in result.quarantined {
             try conn.query("""
                 INSERT INTO quarantine (topic, partition, "offset", reason, kind, subject, raw) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -126,19 +133,16 @@ enum BatchApplier {
 
     /// Stores the facts not seen before (by event id, also within `facts`) and moves the view by
     /// what they say; returns how many were new. The caller holds the view lock.
-    static func applyFacts(_ facts: [Fact], roster: [String: ViewMaintenance.RosterEntry], encoded: CopyData? = nil,
+    static func applyFacts(_ facts: [Fact], roster: [String: ViewMaintenance.RosterEntry], encoded: BinaryCopyData? = nil,
                            on conn: PostgresConnection) throws -> Int {
         guard !facts.isEmpty else { return 0 }
-        let stored = Set(try conn.query("SELECT event_id::text FROM facts WHERE event_id = ANY($1::uuid[])", [PostgresArray(facts.map(\.event.id))])
-            .map { try $0.decode(0, as: String.self) })
+        let stored = try phase("dedup") { Set(try conn.query("SELECT event_id::text FROM facts WHERE event_id = ANY($1::uuid[])", [PostgresArray(facts.map(\.event.id))])
+            .map { try $0.decode(0, as: String.self) }) }
         var seen = stored
         let new = facts.filter { seen.insert($0.event.id).inserted }
         guard !new.isEmpty else { return 0 }
-        if let encoded, new.count == facts.count {
-            try conn.copy(into: "facts", columns: Fact.columns, data: encoded)
-        } else {
-            try conn.copy(into: "facts", columns: Fact.columns, rows: new.lazy.map(\.row))
-        }
+        let rows = try (new.count == facts.count ? encoded : nil) ?? Fact.copyData(new)
+        try phase("copy") { try conn.copy(into: "facts", columns: Fact.columns, binary: rows) }
         try ViewMaintenance.apply(new, roster: roster, on: conn)
         try ViewMaintenance.touchFeeds(new, on: conn)
         return new.count

@@ -16,8 +16,8 @@ struct Fact: Sendable {
         "channel", "origin", "lodged_level", "collective", "level", "deaths", "injuries", "kind", "major_impact", "deadline", "event",
     ]
 
-    /// The values of `columns`, for COPY.
-    var row: [(any PostgresEncodable)?] {
+    /// Appends the values of `columns` as one row of a binary COPY.
+    func append(to data: inout BinaryCopyData) throws(PostgresError) {
         var category: String?, persons: Int64?, channel: String?, origin: String?, lodgedLevel: String?, collective: Bool?
         var level: String?, deaths: Int64?, injuries: Int64?, kind: String?, majorImpact: Bool?, deadline: Timestamp?
         switch event.data {
@@ -32,11 +32,36 @@ struct Fact: Sendable {
         case .securityProblemFound(let s): (category, deadline) = (s.category, s.deadline)
         case .petitionResolved, .disputeResolved, .hazardRectified, .caseSolved, .securityProblemResolved, .subjectUpserted, .voided: break
         }
-        return [
-            event.id, event.source.rawValue, Int64(event.sequence), event.type.rawValue, entity.rawValue, event.data.recordId,
-            event.subject.rawValue, event.subject.county, PostgresTimestamp(unixMicros: event.time.unixMicros), category, persons, channel, origin, lodgedLevel,
-            collective, level, deaths, injuries, kind, majorImpact, deadline.map { PostgresTimestamp(unixMicros: $0.unixMicros) }, text,
-        ]
+        data.startRow()
+        try data.uuid(event.id)
+        data.text(event.source.rawValue)
+        data.int8(Int64(event.sequence))
+        data.text(event.type.rawValue)
+        data.text(entity.rawValue)
+        try data.uuid(event.data.recordId)
+        data.text(event.subject.rawValue)
+        data.text(event.subject.county)
+        data.timestamp(micros: event.time.unixMicros)
+        data.text(category)
+        data.int4(persons)
+        data.text(channel)
+        data.text(origin)
+        data.text(lodgedLevel)
+        data.bool(collective)
+        data.text(level)
+        data.int4(deaths)
+        data.int4(injuries)
+        data.text(kind)
+        data.bool(majorImpact)
+        data.timestamp(micros: deadline?.unixMicros)
+        data.text(text)
+    }
+
+    /// `facts` as the rows of one binary COPY into `facts`.
+    static func copyData(_ facts: some Collection<Fact>) throws(PostgresError) -> BinaryCopyData {
+        var data = BinaryCopyData(columns: columns.count, reservingRows: facts.count)
+        for fact in facts { try fact.append(to: &data) }
+        return data
     }
 }
 
@@ -107,6 +132,34 @@ struct RecordState: Sendable, Equatable {
         case .subjectUpserted:
             break
         }
+    }
+
+    /// The columns of `record_state`, in the order `append(to:defaultDeadlineDays:)` writes them.
+    static let columns = [
+        "record_id", "entity", "subject", "county", "year", "registered_at", "registered_event", "deadline", "persons", "online",
+        "origin", "breach", "criminal", "proxy_level", "resolved_at", "voided_at", "due_at",
+    ]
+
+    /// Appends this state as one row of a binary COPY into `record_state`.
+    func append(to data: inout BinaryCopyData, defaultDeadlineDays days: Int) throws(PostgresError) {
+        data.startRow()
+        try data.uuid(recordId)
+        data.text(entity)
+        data.text(subject)
+        data.text(county)
+        data.int4(year)
+        data.timestamp(micros: registeredAt?.unixMicros)
+        if let registeredEvent { try data.uuid(registeredEvent) } else { data.null() }
+        data.timestamp(micros: deadline?.unixMicros)
+        data.int4(persons)
+        data.bool(online)
+        data.text(origin)
+        data.text(breach)
+        data.bool(criminal)
+        data.int4(Int64(proxyLevel))
+        data.timestamp(micros: resolvedAt?.unixMicros)
+        data.timestamp(micros: voidedAt?.unixMicros)
+        data.timestamp(micros: due(defaultDeadlineDays: days)?.unixMicros)
     }
 
     /// When an unresolved problem becomes overdue: its deadline, or the default after registration.

@@ -106,26 +106,7 @@ enum ViewMaintenance {
                 if let zero = state.breach { breaches[SubjectYear(subject: state.subject, year: year), default: Breaches()].add(zero, sign) }
             }
         }
-        try conn.query("""
-            INSERT INTO record_state AS r
-            SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], $7::uuid[], $8::timestamptz[],
-                $9::int[], $10::bool[], $11::text[], $12::text[], $13::bool[], $14::int[], $15::timestamptz[], $16::timestamptz[],
-                $17::timestamptz[])
-            ON CONFLICT (record_id) DO UPDATE SET
-                entity = excluded.entity, year = excluded.year, registered_at = excluded.registered_at,
-                registered_event = excluded.registered_event, deadline = excluded.deadline, persons = excluded.persons,
-                online = excluded.online, origin = excluded.origin, breach = excluded.breach, criminal = excluded.criminal,
-                proxy_level = excluded.proxy_level, resolved_at = excluded.resolved_at, voided_at = excluded.voided_at,
-                due_at = excluded.due_at
-            """, [
-                PostgresArray(changed.map(\.recordId)), PostgresArray(changed.map(\.entity)), PostgresArray(changed.map(\.subject)),
-                PostgresArray(changed.map(\.county)), PostgresArray(changed.map(\.year)), PostgresArray(changed.map { $0.registeredAt.map { PostgresTimestamp(unixMicros: $0.unixMicros) } }),
-                PostgresArray(changed.map(\.registeredEvent)), PostgresArray(changed.map { $0.deadline.map { PostgresTimestamp(unixMicros: $0.unixMicros) } }),
-                PostgresArray(changed.map(\.persons)), PostgresArray(changed.map(\.online)), PostgresArray(changed.map(\.origin)),
-                PostgresArray(changed.map(\.breach)), PostgresArray(changed.map(\.criminal)), PostgresArray(changed.map { Int64($0.proxyLevel) }),
-                PostgresArray(changed.map { $0.resolvedAt.map { PostgresTimestamp(unixMicros: $0.unixMicros) } }), PostgresArray(changed.map { $0.voidedAt.map { PostgresTimestamp(unixMicros: $0.unixMicros) } }),
-                PostgresArray(changed.map { $0.due(defaultDeadlineDays: days).map { PostgresTimestamp(unixMicros: $0.unixMicros) } }),
-            ])
+        try write(changed, stored: stored, defaultDeadlineDays: days, on: conn)
 
         // 3. Subjects whose breaches changed: a subject turning (non-)compliant moves the compliance counters.
         let keys = breaches.filter { $0.value != Breaches() }.keys.sorted()
@@ -158,6 +139,40 @@ enum ViewMaintenance {
                       PostgresArray(after.map(\.accident)), PostgresArray(after.map(\.case))])
         }
         try add(figures, on: conn)
+    }
+
+    /// Writes the changed record states: records new to the view in one binary COPY (the usual
+    /// case in a replay), the others by key.
+    static func write(_ changed: [RecordState], stored: [String: RecordState], defaultDeadlineDays days: Int,
+                      on conn: PostgresConnection) throws {
+        let new = changed.filter { stored[$0.recordId] == nil }
+        if !new.isEmpty {
+            var data = BinaryCopyData(columns: RecordState.columns.count, reservingRows: new.count)
+            for state in new { try state.append(to: &data, defaultDeadlineDays: days) }
+            try conn.copy(into: "record_state", columns: RecordState.columns, binary: data)
+        }
+        let updated = changed.filter { stored[$0.recordId] != nil }
+        guard !updated.isEmpty else { return }
+        func time(_ t: Timestamp?) -> PostgresTimestamp? { t.map { PostgresTimestamp(unixMicros: $0.unixMicros) } }
+        try conn.query("""
+            UPDATE record_state AS r SET
+                entity = u.entity, year = u.year, registered_at = u.registered_at, registered_event = u.registered_event,
+                deadline = u.deadline, persons = u.persons, online = u.online, origin = u.origin, breach = u.breach,
+                criminal = u.criminal, proxy_level = u.proxy_level, resolved_at = u.resolved_at, voided_at = u.voided_at,
+                due_at = u.due_at
+            FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::uuid[], $6::timestamptz[], $7::int[], $8::bool[],
+                $9::text[], $10::text[], $11::bool[], $12::int[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[])
+                AS u(record_id, entity, year, registered_at, registered_event, deadline, persons, online, origin, breach, criminal,
+                     proxy_level, resolved_at, voided_at, due_at)
+            WHERE r.record_id = u.record_id
+            """, [
+                PostgresArray(updated.map(\.recordId)), PostgresArray(updated.map(\.entity)), PostgresArray(updated.map(\.year)),
+                PostgresArray(updated.map { time($0.registeredAt) }), PostgresArray(updated.map(\.registeredEvent)),
+                PostgresArray(updated.map { time($0.deadline) }), PostgresArray(updated.map(\.persons)), PostgresArray(updated.map(\.online)),
+                PostgresArray(updated.map(\.origin)), PostgresArray(updated.map(\.breach)), PostgresArray(updated.map(\.criminal)),
+                PostgresArray(updated.map { Int64($0.proxyLevel) }), PostgresArray(updated.map { time($0.resolvedAt) }),
+                PostgresArray(updated.map { time($0.voidedAt) }), PostgresArray(updated.map { time($0.due(defaultDeadlineDays: days)) }),
+            ])
     }
 
     /// The default deadline of problems without one, as the view was built with it.

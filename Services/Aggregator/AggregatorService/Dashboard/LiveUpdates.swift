@@ -34,7 +34,7 @@ final class LiveUpdates: Service, Sendable {
     func poll() async {
         do {
             let current = try await db.query("""
-                SELECT (SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets) + (SELECT count(*) FROM subject_versions)
+                SELECT (SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets) + (SELECT coalesce(max(id), 0) FROM subject_versions)
                 """)[0].decode(0, as: Int64.self)
             let changed = version.withLock { old in
                 defer { old = current }

@@ -1,0 +1,109 @@
+/// Rows in COPY's binary format, ready to send with `PostgresConnection.copy(into:columns:binary:)`.
+/// Postgres reads binary fields without parsing text (uuids, timestamps, numbers), which makes a
+/// bulk load markedly cheaper on both sides than the text format.
+///
+/// Each row starts with `startRow()` and then gets exactly `columns` fields, in column order:
+///
+///     var data = BinaryCopyData(columns: 3)
+///     data.startRow()
+///     try data.uuid(id); data.text(subject); data.timestamp(micros: occurred)
+public struct BinaryCopyData: Sendable {
+    public let columns: Int
+    public private(set) var bytes: [UInt8]
+    public private(set) var rowCount = 0
+    /// Fields written to the current row.
+    var fields = 0
+
+    /// The header: signature, flags, no extension.
+    static let header: [UInt8] = Array("PGCOPY\n".utf8) + [0xFF, 0x0D, 0x0A, 0x00] + [0, 0, 0, 0] + [0, 0, 0, 0]
+    /// Microseconds from 1970-01-01 to 2000-01-01, Postgres's epoch for timestamps.
+    static let postgresEpochMicros: Int64 = 946_684_800_000_000
+
+    public init(columns: Int, reservingRows rows: Int = 0) {
+        self.columns = columns
+        bytes = Self.header
+        bytes.reserveCapacity(Self.header.count + rows * columns * 12 + 2)
+    }
+
+    public mutating func startRow() {
+        precondition(rowCount == 0 || fields == columns, "row \(rowCount) has \(fields) of \(columns) fields")
+        bigEndian(Int16(columns))
+        rowCount += 1
+        fields = 0
+    }
+
+    public mutating func null() {
+        field(length: -1)
+    }
+
+    public mutating func text(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            field(length: Int32(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    public mutating func text(_ value: String?) {
+        if let value { text(value) } else { null() }
+    }
+
+    /// `bigint`
+    public mutating func int8(_ value: Int64) {
+        field(length: 8)
+        bigEndian(value)
+    }
+
+    /// `integer`
+    public mutating func int4(_ value: Int64?) {
+        guard let value else { return null() }
+        field(length: 4)
+        bigEndian(Int32(truncatingIfNeeded: value))
+    }
+
+    public mutating func bool(_ value: Bool?) {
+        guard let value else { return null() }
+        field(length: 1)
+        bytes.append(value ? 1 : 0)
+    }
+
+    /// `timestamptz` from microseconds since 1970 (UTC).
+    public mutating func timestamp(micros: Int64?) {
+        guard let micros else { return null() }
+        field(length: 8)
+        bigEndian(micros - Self.postgresEpochMicros)
+    }
+
+    /// `uuid` from its text form (`8-4-4-4-12` hexadecimal digits).
+    public mutating func uuid(_ text: String) throws(PostgresError) {
+        var nibbles: [UInt8] = []
+        nibbles.reserveCapacity(32)
+        for c in text.utf8 where c != UInt8(ascii: "-") {
+            switch c {
+            case 48...57: nibbles.append(c - 48)
+            case 97...102: nibbles.append(c - 87)
+            case 65...70: nibbles.append(c - 55)
+            default: throw PostgresError(.copy, message: "\"\(text)\" is not a UUID")
+            }
+        }
+        guard nibbles.count == 32 else { throw PostgresError(.copy, message: "\"\(text)\" is not a UUID") }
+        field(length: 16)
+        for i in stride(from: 0, to: 32, by: 2) { bytes.append(nibbles[i] << 4 | nibbles[i + 1]) }
+    }
+
+    /// The bytes to send: the rows and the trailer.
+    var finished: [UInt8] {
+        precondition(rowCount == 0 || fields == columns, "row \(rowCount) has \(fields) of \(columns) fields")
+        return bytes + [0xFF, 0xFF]
+    }
+
+    mutating func field(length: Int32) {
+        precondition(fields < columns, "row \(rowCount) has more than \(columns) fields")
+        fields += 1
+        bigEndian(length)
+    }
+
+    mutating func bigEndian<T: FixedWidthInteger>(_ value: T) {
+        withUnsafeBytes(of: value.bigEndian) { bytes.append(contentsOf: $0) }
+    }
+}
