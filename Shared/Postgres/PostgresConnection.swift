@@ -130,6 +130,17 @@ public final class PostgresConnection {
         try copy(into: table, columns: columns, format: " WITH (FORMAT binary)", bytes: data.finished)
     }
 
+    /// `copy(into:columns:binary:)` that answers with the error instead of throwing it, for callers
+    /// that handle one kind of refusal themselves (e.g. a unique violation under a savepoint).
+    public func tryCopy(into table: String, columns: [String], binary data: BinaryCopyData) -> PostgresError? {
+        do {
+            try copy(into: table, columns: columns, binary: data)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
     func copy(into table: String, columns: [String], format: String, bytes: [UInt8]) throws(PostgresError) {
         try Self.checkIdentifier(table)
         for column in columns { try Self.checkIdentifier(column) }

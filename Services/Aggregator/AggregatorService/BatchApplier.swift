@@ -78,15 +78,8 @@ enum BatchApplier {
         return prepared
     }
 
-    nonisolated(unsafe) static var phases: [String: Duration] = [:]
-    static func phase<T>(_ name: String, _ body: () throws -> T) rethrows -> T {
-        let start = ContinuousClock.now
-        defer { phases[name, default: .zero] += ContinuousClock.now - start }
-        return try body()
-    }
     static func apply(_ batch: Prepared, on conn: PostgresConnection) throws -> Result {
         try ViewMaintenance.lock(conn)
-        defer { if Int.random(in: 0..<20) == 0 { print("PHASES", phases.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")) } }
         var result = Result()
         // 1. The guarded offsets: fences out an instance that lost a partition in a rebalance.
         for (tp, range) in batch.ranges.sorted(by: { $0.key < $1.key }) {
@@ -107,7 +100,7 @@ enum BatchApplier {
 
         // 2. Subjects must be on the roster; the others wait in quarantine for it.
         result.quarantined = batch.invalid
-        let roster = try phase("roster") { try ViewMaintenance.RosterEntry.load(batch.valid.lazy.map(\.fact.event.subject.rawValue), on: conn) }
+        let roster = try ViewMaintenance.RosterEntry.load(batch.valid.lazy.map(\.fact.event.subject.rawValue), on: conn)
         var facts: [Fact] = []
         facts.reserveCapacity(batch.valid.count)
         for (m, fact) in batch.valid {
@@ -121,7 +114,7 @@ enum BatchApplier {
         result.applied = try applyFacts(facts, roster: roster, encoded: facts.count == batch.valid.count ? batch.copyData : nil, on: conn)
         result.duplicates = facts.count - result.applied
 
-        try phase("sequences") { try recordSequences(batch.sequenceRuns, on: conn) }
+        try recordSequences(batch.sequenceRuns, on: conn)
         for q in result.quarantined {
             try conn.query("""
                 INSERT INTO quarantine (topic, partition, "offset", reason, kind, subject, raw) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -133,19 +126,39 @@ enum BatchApplier {
 
     /// Stores the facts not seen before (by event id, also within `facts`) and moves the view by
     /// what they say; returns how many were new. The caller holds the view lock.
+    ///
+    /// Usually none of them was applied before: they are copied in straight away, under a
+    /// savepoint, and only when the primary key refuses one are the stored ones looked up.
     static func applyFacts(_ facts: [Fact], roster: [String: ViewMaintenance.RosterEntry], encoded: BinaryCopyData? = nil,
                            on conn: PostgresConnection) throws -> Int {
         guard !facts.isEmpty else { return 0 }
-        let stored = try phase("dedup") { Set(try conn.query("SELECT event_id::text FROM facts WHERE event_id = ANY($1::uuid[])", [PostgresArray(facts.map(\.event.id))])
-            .map { try $0.decode(0, as: String.self) }) }
-        var seen = stored
-        let new = facts.filter { seen.insert($0.event.id).inserted }
-        guard !new.isEmpty else { return 0 }
-        let rows = try (new.count == facts.count ? encoded : nil) ?? Fact.copyData(new)
-        try phase("copy") { try conn.copy(into: "facts", columns: Fact.columns, binary: rows) }
+        var seen = Set<String>()
+        let distinct = facts.filter { seen.insert($0.event.id).inserted }
+        var new = distinct
+        if try !copyIfAllNew(distinct, encoded: distinct.count == facts.count ? encoded : nil, on: conn) {
+            let stored = Set(try conn.query("SELECT event_id::text FROM facts WHERE event_id = ANY($1::uuid[])", [PostgresArray(distinct.map(\.event.id))])
+                .map { try $0.decode(0, as: String.self) })
+            new = distinct.filter { !stored.contains($0.event.id) }
+            guard !new.isEmpty else { return 0 }
+            try conn.copy(into: "facts", columns: Fact.columns, binary: Fact.copyData(new))
+        }
         try ViewMaintenance.apply(new, roster: roster, on: conn)
         try ViewMaintenance.touchFeeds(new, on: conn)
         return new.count
+    }
+
+    /// Copies `facts` (distinct ids) into `facts` unless one of them is there already: then
+    /// nothing is written and the answer is false.
+    static func copyIfAllNew(_ facts: [Fact], encoded: BinaryCopyData?, on conn: PostgresConnection) throws -> Bool {
+        let rows = try encoded ?? Fact.copyData(facts)
+        try conn.execute("SAVEPOINT facts_copy")
+        if let refused = conn.tryCopy(into: "facts", columns: Fact.columns, binary: rows) {
+            guard refused.isUniqueViolation else { throw refused }
+            try conn.execute("ROLLBACK TO SAVEPOINT facts_copy")
+            return false
+        }
+        try conn.execute("RELEASE SAVEPOINT facts_copy")
+        return true
     }
 
     /// The sequence numbers of `events` as runs of consecutive numbers per source.
@@ -168,7 +181,13 @@ enum BatchApplier {
     /// Notes the sequence numbers seen (applied or quarantined).
     static func recordSequences(_ runs: [(source: String, first: Int64, last: Int64)], on conn: PostgresConnection) throws {
         guard !runs.isEmpty else { return }
-        try conn.query("INSERT INTO sequence_runs (source, first, last) SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[])",
-                       [PostgresArray(runs.map(\.source)), PostgresArray(runs.map(\.first)), PostgresArray(runs.map(\.last))])
+        var data = BinaryCopyData(columns: 3, reservingRows: runs.count)
+        for run in runs {
+            data.startRow()
+            data.text(run.source)
+            data.int8(run.first)
+            data.int8(run.last)
+        }
+        try conn.copy(into: "sequence_runs", columns: ["source", "first", "last"], binary: data)
     }
 }
