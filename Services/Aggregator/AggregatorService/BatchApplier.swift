@@ -33,8 +33,13 @@ enum BatchApplier {
         var highWatermarks: [TopicPartition: Int64] = [:]
         /// All valid facts as COPY rows, encoded ahead: used as is when every one of them is new.
         var copyData: BinaryCopyData?
+        /// The roster entries of the valid events' subjects, read ahead of the transaction.
+        var roster: ViewMaintenance.RosterAhead?
         /// The sequence numbers of the valid events, as runs per source.
         var sequenceRuns: [(source: String, first: Int64, last: Int64)] = []
+
+        /// The subjects of the valid events.
+        var subjects: [String] { valid.map(\.fact.event.subject.rawValue) }
     }
 
     struct Result: Sendable {
@@ -100,7 +105,7 @@ enum BatchApplier {
 
         // 2. Subjects must be on the roster; the others wait in quarantine for it.
         result.quarantined = batch.invalid
-        let roster = try ViewMaintenance.RosterEntry.load(batch.valid.lazy.map(\.fact.event.subject.rawValue), on: conn)
+        let roster = try batch.roster?.unchanged(on: conn) ?? ViewMaintenance.RosterEntry.load(batch.subjects, on: conn)
         var facts: [Fact] = []
         facts.reserveCapacity(batch.valid.count)
         for (m, fact) in batch.valid {

@@ -80,6 +80,11 @@ final class EventConsumer: Service, Sendable {
                 var prepared = batch.isEmpty ? nil : BatchApplier.prepare(batch)
                 let prepareTime = ContinuousClock.now - preparing
                 if let partitions = prepared?.ranges.keys { prepared?.highWatermarks = consumer.cachedHighWatermarks(partitions) }
+                // The roster entries are read while the previous batch is still being applied;
+                // the transaction checks that the roster has not changed since.
+                if let subjects = prepared?.subjects {
+                    prepared?.roster = try? await db.withConnection { try ViewMaintenance.RosterAhead.read(subjects, on: $0) }
+                }
                 // The next batch goes to Postgres the moment the previous one committed; the
                 // previous one's offsets go to Kafka meanwhile.
                 let previous = inFlight

@@ -32,6 +32,36 @@ enum ViewMaintenance {
         }
     }
 
+    /// Roster entries read ahead of a batch's transaction (off its critical path), with the
+    /// roster's version then: the newest `subject_versions` id. Every roster change is made under
+    /// the view lock and adds a version, so under the lock an unchanged version means the entries
+    /// are still what the roster says.
+    struct RosterAhead: Sendable {
+        let entries: [String: RosterEntry]
+        let version: Int64
+
+        /// Reads the entries of `codes` and the version in one statement (one snapshot).
+        static func read(_ codes: some Sequence<String>, on conn: PostgresConnection) throws -> RosterAhead {
+            var entries: [String: RosterEntry] = [:]
+            var version: Int64 = 0
+            for row in try conn.query("""
+                WITH v AS (SELECT coalesce(max(id), 0) AS version FROM subject_versions)
+                SELECT v.version, s.code, s.county, s.type, s.active FROM v LEFT JOIN subjects s ON s.code = ANY($1::text[])
+                """, [PostgresArray(Array(Set(codes)))]) {
+                version = try row.decode(0)
+                guard let code = try row.decode(1, as: String?.self) else { continue }
+                entries[code] = RosterEntry(code: code, county: try row.decode(2), type: try row.decode(3), active: try row.decode(4))
+            }
+            return RosterAhead(entries: entries, version: version)
+        }
+
+        /// The entries if the roster has not changed since they were read; the caller holds the view lock.
+        func unchanged(on conn: PostgresConnection) throws -> [String: RosterEntry]? {
+            let now = try conn.query("SELECT coalesce(max(id), 0) FROM subject_versions")[0].decode(0, as: Int64.self)
+            return now == version ? entries : nil
+        }
+    }
+
     struct FigureKey: Hashable, Comparable {
         let year: Int64
         let county: String
