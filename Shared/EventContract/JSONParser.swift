@@ -61,6 +61,7 @@ public struct JSONParser {
         mutating func object(depth: Int) throws(Failure) -> JSONValue {
             index += 1
             var fields: [String: JSONValue] = [:]
+            fields.reserveCapacity(8)
             skipWhitespace()
             if current == UInt8(ascii: "}") {
                 index += 1

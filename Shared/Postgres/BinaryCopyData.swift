@@ -76,19 +76,24 @@ public struct BinaryCopyData: Sendable {
 
     /// `uuid` from its text form (`8-4-4-4-12` hexadecimal digits).
     public mutating func uuid(_ text: String) throws(PostgresError) {
-        var nibbles: [UInt8] = []
-        nibbles.reserveCapacity(32)
+        var value: (UInt64, UInt64) = (0, 0)
+        var digits = 0
         for c in text.utf8 where c != UInt8(ascii: "-") {
+            let nibble: UInt8
             switch c {
-            case 48...57: nibbles.append(c - 48)
-            case 97...102: nibbles.append(c - 87)
-            case 65...70: nibbles.append(c - 55)
+            case 48...57: nibble = c - 48
+            case 97...102: nibble = c - 87
+            case 65...70: nibble = c - 55
             default: throw PostgresError(.copy, message: "\"\(text)\" is not a UUID")
             }
+            guard digits < 32 else { throw PostgresError(.copy, message: "\"\(text)\" is not a UUID") }
+            if digits < 16 { value.0 = value.0 << 4 | UInt64(nibble) } else { value.1 = value.1 << 4 | UInt64(nibble) }
+            digits += 1
         }
-        guard nibbles.count == 32 else { throw PostgresError(.copy, message: "\"\(text)\" is not a UUID") }
+        guard digits == 32 else { throw PostgresError(.copy, message: "\"\(text)\" is not a UUID") }
         field(length: 16)
-        for i in stride(from: 0, to: 32, by: 2) { bytes.append(nibbles[i] << 4 | nibbles[i + 1]) }
+        bigEndian(value.0)
+        bigEndian(value.1)
     }
 
     /// The bytes to send: the rows and the trailer.

@@ -65,6 +65,7 @@ import Testing
         data.startRow()
         #expect(throws: PostgresError.self) { try data.uuid("01234567-89ab-cdef-0123-456789abcdeg") }
         #expect(throws: PostgresError.self) { try data.uuid("01234567-89ab-cdef-0123-456789abcde") }
+        #expect(throws: PostgresError.self) { try data.uuid("01234567-89ab-cdef-0123-456789abcdef0") }
     }
 
     @Test func aFailedCopyWritesNothing() async throws {
