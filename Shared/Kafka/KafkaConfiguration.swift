@@ -65,6 +65,10 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var sessionTimeoutMilliseconds = 6_000
     public var heartbeatIntervalMilliseconds = 1_000
     public var maxPollIntervalMilliseconds = 300_000
+    /// How long the broker may hold a fetch that found nothing new. Kafka answers as soon as data
+    /// arrives, so this only paces idle fetches; Tansu answers at the end of the wait, so it adds
+    /// to every event's delay (librdkafka's 500 ms made `/overview` lag by up to ~1 s).
+    public var fetchWaitMaxMilliseconds = 100
 
     public init(bootstrapServers: [String], groupID: String) {
         client = KafkaClientConfiguration(bootstrapServers: bootstrapServers)
@@ -79,6 +83,7 @@ public struct KafkaConsumerConfiguration: Sendable {
             "session.timeout.ms": String(sessionTimeoutMilliseconds),
             "heartbeat.interval.ms": String(heartbeatIntervalMilliseconds),
             "max.poll.interval.ms": String(maxPollIntervalMilliseconds),
+            "fetch.wait.max.ms": String(fetchWaitMaxMilliseconds),
             // The application decides what is consumed: nothing is committed or stored behind its back.
             "enable.auto.commit": "false",
             "enable.auto.offset.store": "false",

@@ -48,10 +48,42 @@ final class Cluster: @unchecked Sendable {
     }
 
     static func get(_ url: String, token: String? = nil) async throws -> (Int, [String: Any]) {
+        let (status, json, _) = try await send(url, token: token)
+        return (status, json)
+    }
+
+    struct Answer {
+        let text: String
+        let headers: [String: String]
+    }
+
+    /// One request; the status, the body as JSON (empty if it is not), the raw answer.
+    static func send(_ url: String, method: String = "GET", token: String? = nil, json: [String: Any]? = nil, body: Data? = nil,
+                     contentType: String? = nil, headers: [String: String] = [:], followRedirects: Bool = true) async throws -> (Int, [String: Any], Answer) {
         var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return ((response as? HTTPURLResponse)?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:])
+        if let json {
+            request.httpBody = try JSONSerialization.data(withJSONObject: json)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.setValue(UUID().uuidString, forHTTPHeaderField: "Idempotency-Key")
+        }
+        if let body { request.httpBody = body }
+        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        let session = followRedirects ? URLSession.shared : URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
+        let (data, response) = try await session.data(for: request)
+        let http = response as? HTTPURLResponse
+        let fields = (http?.allHeaderFields ?? [:]).reduce(into: [String: String]()) { $0["\($1.key)"] = "\($1.value)" }
+        return (http?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:],
+                Answer(text: String(decoding: data, as: UTF8.self), headers: fields))
+    }
+
+    final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
+        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+            completionHandler(nil)
+        }
     }
 
     /// `/overview`'s JSON against the simulator's figures, field by field; returns the differences.

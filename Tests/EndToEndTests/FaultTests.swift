@@ -37,7 +37,7 @@ import Testing
             #expect(simulation.process.isRunning, "the load ended before the outage")
             try outage.stop()
             if index == 1 {
-                let (status, _, _) = try await HostileInputTests.send("\(cluster.base("aggregator"))/api/v1/subjects/\(extra.code)", method: "PUT",
+                let (status, _, _) = try await Cluster.send("\(cluster.base("aggregator"))/api/v1/subjects/\(extra.code)", method: "PUT",
                                                                       token: "office-token", json: ["name": "停用主体", "type": extra.type.rawValue,
                                                                                                     "county": extra.county, "active": false])
                 #expect(status == 201)

@@ -40,7 +40,7 @@ import Testing
             ("\(hazards)/api/v1/hazards?status=\(escaped)", DepartmentHarness.hazardsClerk),
             ("\(hazards)/api/v1/hazards/\(escaped)", DepartmentHarness.hazardsClerk),
         ] {
-            let (status, body, _) = try await Self.send(url, token: token)
+            let (status, body, _) = try await Cluster.send(url, token: token)
             #expect([400, 404].contains(status), "\(url) → \(status)")
             #expect(body["detail"] != nil, "\(url): no problem+json detail")
         }
@@ -50,17 +50,17 @@ import Testing
         #expect(try await DepartmentHarness.eventually(within: .seconds(30)) { try await count("roster", hazardsDB) == 40 })
         let before = try await count("records", hazardsDB)
         let anHourAgo = Int64(Date().timeIntervalSince1970 * 1e6) - 3_600_000_000
-        let (created, hazard, _) = try await Self.send("\(hazards)/api/v1/hazards", method: "POST", token: DepartmentHarness.hazardsClerk, json: [
+        let (created, hazard, _) = try await Cluster.send("\(hazards)/api/v1/hazards", method: "POST", token: DepartmentHarness.hazardsClerk, json: [
             "subject": subjects[0].code.rawValue, "time": Timestamp(unixMicros: anHourAgo).description,
             "deadline": Timestamp(unixMicros: anHourAgo + 10 * 86_400_000_000).description, "category": Self.sql, "severity": "general",
         ])
         #expect(created == 201, "\(hazard)")
         let id = try #require(hazard["id"] as? String)
-        let (_, readBack, _) = try await Self.send("\(hazards)/api/v1/hazards/\(id)", token: DepartmentHarness.hazardsClerk)
+        let (_, readBack, _) = try await Cluster.send("\(hazards)/api/v1/hazards/\(id)", token: DepartmentHarness.hazardsClerk)
         #expect((readBack["fields"] as? [String: Any])?["category"] as? String == Self.sql || readBack["category"] as? String == Self.sql, "\(readBack)")
         #expect(try await count("records", hazardsDB) == before + 1)
         let newCode = subjects[1].code.rawValue
-        let (put, _, _) = try await Self.send("\(aggregator)/api/v1/subjects/\(newCode)", method: "PUT", token: "office-token", json: [
+        let (put, _, _) = try await Cluster.send("\(aggregator)/api/v1/subjects/\(newCode)", method: "PUT", token: "office-token", json: [
             "name": Self.sql, "type": subjects[1].type.rawValue, "county": subjects[1].county, "active": true,
         ])
         #expect(put == 200 || put == 201)
@@ -70,10 +70,10 @@ import Testing
         // Line breaks meant to forge headers, markup meant to run: the sign-in's `next` ends up
         // neither as a header of its own nor as markup in the page.
         let forged = "/%0D%0ASet-Cookie:%20forged=1"
-        let (_, _, signInPage) = try await Self.send("\(aggregator)/login?next=\(forged)%22%3E%3Cscript%3Ealert(1)%3C/script%3E")
+        let (_, _, signInPage) = try await Cluster.send("\(aggregator)/login?next=\(forged)%22%3E%3Cscript%3Ealert(1)%3C/script%3E")
         #expect(!signInPage.text.contains("<script>alert(1)"))
         let form = "name=wang&token=reader-token&next=\(forged)"
-        let (signedIn, _, redirect) = try await Self.send("\(aggregator)/login", method: "POST", body: Data(form.utf8),
+        let (signedIn, _, redirect) = try await Cluster.send("\(aggregator)/login", method: "POST", body: Data(form.utf8),
                                                           contentType: "application/x-www-form-urlencoded", followRedirects: false)
         #expect(signedIn == 303, "\(redirect.text.prefix(300))")
         #expect(redirect.headers["Location"].map { !$0.contains("\r") && !$0.contains("\n") } ?? false)
@@ -83,54 +83,20 @@ import Testing
         // header. Refused, nothing written, the service carries on.
         let large: [String: Any] = ["subject": subjects[0].code.rawValue, "time": "2026-01-01T00:00:00+08:00",
                                     "category": String(repeating: "火", count: 40_000), "severity": "general"]
-        let (tooLarge, problem, _) = try await Self.send("\(hazards)/api/v1/hazards", method: "POST", token: DepartmentHarness.hazardsClerk, json: large)
+        let (tooLarge, problem, _) = try await Cluster.send("\(hazards)/api/v1/hazards", method: "POST", token: DepartmentHarness.hazardsClerk, json: large)
         #expect(tooLarge == 413 && problem["status"] as? Int == 413)
         #expect(try await count("records", hazardsDB) == before + 1)
         let csv = Data(("code,name,type,county,township,active\n" + String(repeating: "x", count: 33 << 20)).utf8)
-        let (rosterTooLarge, _, _) = try await Self.send("\(aggregator)/api/v1/subjects:import", method: "POST", token: "office-token",
+        let (rosterTooLarge, _, _) = try await Cluster.send("\(aggregator)/api/v1/subjects:import", method: "POST", token: "office-token",
                                                         body: csv, contentType: "text/csv")
         #expect(rosterTooLarge == 413)
-        let hugeHeader = try? await Self.send("\(hazards)/api/v1/hazards", token: DepartmentHarness.hazardsClerk,
+        let hugeHeader = try? await Cluster.send("\(hazards)/api/v1/hazards", token: DepartmentHarness.hazardsClerk,
                                              headers: ["X-Padding": String(repeating: "a", count: 100_000)])
         #expect(hugeHeader.map { $0.0 >= 400 && $0.0 < 500 } ?? true, "a 100 KB header was served: \(hugeHeader.map { "\($0.0)" } ?? "")")
-        #expect(try await Self.send("\(hazards)/health/live").0 == 200)
+        #expect(try await Cluster.send("\(hazards)/health/live").0 == 200)
 
         // Every table is still there.
         for table in ["records", "outbox", "idempotency_keys", "roster"] { _ = try await count(table, hazardsDB) }
         for table in ["subjects", "facts", "consumer_offsets", "quarantine"] { _ = try await count(table, aggregatorDB) }
-    }
-
-    struct Answer {
-        let text: String
-        let headers: [String: String]
-    }
-
-    /// One request; the status, the body as JSON (empty if it is not), the raw answer.
-    static func send(_ url: String, method: String = "GET", token: String? = nil, json: [String: Any]? = nil, body: Data? = nil,
-                     contentType: String? = nil, headers: [String: String] = [:], followRedirects: Bool = true) async throws -> (Int, [String: Any], Answer) {
-        var request = URLRequest(url: URL(string: url)!)
-        request.httpMethod = method
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-        if let json {
-            request.httpBody = try JSONSerialization.data(withJSONObject: json)
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-            request.setValue(UUID().uuidString, forHTTPHeaderField: "Idempotency-Key")
-        }
-        if let body { request.httpBody = body }
-        if let contentType { request.setValue(contentType, forHTTPHeaderField: "Content-Type") }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let session = followRedirects ? URLSession.shared : URLSession(configuration: .ephemeral, delegate: NoRedirects(), delegateQueue: nil)
-        let (data, response) = try await session.data(for: request)
-        let http = response as? HTTPURLResponse
-        let fields = (http?.allHeaderFields ?? [:]).reduce(into: [String: String]()) { $0["\($1.key)"] = "\($1.value)" }
-        return (http?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:],
-                Answer(text: String(decoding: data, as: UTF8.self), headers: fields))
-    }
-
-    final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
-        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
-            completionHandler(nil)
-        }
     }
 }
