@@ -18,7 +18,7 @@ final class EventConsumer: Service, Sendable {
         var groupID = "threezero-aggregator"
         var topics = [EventSource.petitions.topic, EventSource.hazards.topic, EventSource.cases.topic]
         var deadLetterTopic = "threezero.aggregator.dlq.v1"
-        var batchSize = 5_000
+        var batchSize = 10_000
         /// How often a consumer that is not behind looks for sequence gaps that do not close.
         var gapCheckInterval = Duration.seconds(15)
     }
