@@ -244,7 +244,7 @@ while true {
 let replay = seconds(clock.now - replayStart)
 let replayRate = Double(eventCount) / replay
 let finalPeak = aggregator.memory().peak
-line("replay into the empty view (aggregator, batches of \(environment["AGGREGATOR_BATCH_SIZE"].flatMap(Int.init).map(grouped) ?? "10,000"))", "\(grouped(eventCount)) events in \(String(format: "%.1f", replay)) s = \(grouped(Int(replayRate))) events/s")
+line("replay into the empty view (aggregator, batches of \(environment["AGGREGATOR_BATCH_SIZE"].flatMap(Int.init).map(grouped) ?? "5,000"))", "\(grouped(eventCount)) events in \(String(format: "%.1f", replay)) s = \(grouped(Int(replayRate))) events/s")
 line("    peak resident memory after the first \(grouped(eventCount / 10))", "\(peakAtTenth / 1024) MB")
 line("    peak resident memory after all \(grouped(eventCount))", "\(finalPeak / 1024) MB (\(String(format: "%.2f", Double(finalPeak) / Double(max(peakAtTenth, 1))))x)")
 let sizes = try await db.query("SELECT (SELECT count(*) FROM facts), (SELECT count(*) FROM record_state), pg_size_pretty(pg_database_size(current_database()))")[0]

@@ -19,7 +19,7 @@ public enum Aggregator {
 
         var consumerConfiguration = EventConsumer.Configuration(kafka: configuration.kafka)
         consumerConfiguration.groupID = reader.string(forKey: "kafka.group.id", default: "threezero-aggregator")
-        consumerConfiguration.batchSize = reader.int(forKey: "aggregator.batch.size", default: 10_000)
+        consumerConfiguration.batchSize = reader.int(forKey: "aggregator.batch.size", default: 5_000)
         let consumer = EventConsumer(configuration: consumerConfiguration, db: db, logger: logger)
 
         var relayConfiguration = OutboxRelay.Configuration(source: .roster)

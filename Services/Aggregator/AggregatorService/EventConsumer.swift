@@ -18,7 +18,7 @@ final class EventConsumer: Service, Sendable {
         var groupID = "threezero-aggregator"
         var topics = [EventSource.petitions.topic, EventSource.hazards.topic, EventSource.cases.topic]
         var deadLetterTopic = "threezero.aggregator.dlq.v1"
-        var batchSize = 10_000
+        var batchSize = 5_000
         /// How often a consumer that is not behind looks for sequence gaps that do not close.
         var gapCheckInterval = Duration.seconds(15)
     }
@@ -33,6 +33,9 @@ final class EventConsumer: Service, Sendable {
     /// The gaps per source at the last check, and the gaps for which a topic was last read again (and when).
     let gapsSeen = Mutex<[String: [ClosedRange<Int64>]]>([:])
     let readAgain = Mutex<[String: (gaps: [ClosedRange<Int64>], at: ContinuousClock.Instant)]>([:])
+    /// What the gap check, running beside the consume loop, decided: the loop restarts with it.
+    let readingAgain = Mutex<ReadingAgain?>(nil)
+    let gapCheckRunning = Mutex(false)
 
     /// Thrown to start consuming again from the stored offsets, which were set back.
     struct ReadingAgain: Error, CustomStringConvertible {
@@ -67,14 +70,30 @@ final class EventConsumer: Service, Sendable {
         // While one batch is applied in Postgres, the next is polled and decoded here.
         var inFlight: Task<BatchApplier.Result, any Error>?
         var lastGapCheck = ContinuousClock.now
+        readingAgain.withLock { $0 = nil }
+        var gapCheck: Task<Void, Never>?
+        defer { gapCheck?.cancel() }
         do {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                if let reading = readingAgain.withLock({ $0 }) {
+                    _ = await inFlight?.result
+                    throw reading
+                }
                 let batch = try await consumer.poll(maxMessages: configuration.batchSize, timeout: .milliseconds(inFlight == nil ? 100 : 0))
                 state.assigned(consumer.assignment)
-                if batch.count < configuration.batchSize, ContinuousClock.now - lastGapCheck >= configuration.gapCheckInterval {
+                // The check reads every sequence run (many after a replay): it runs beside the loop,
+                // so that the events arriving meanwhile are not held up.
+                if batch.count < configuration.batchSize, ContinuousClock.now - lastGapCheck >= configuration.gapCheckInterval,
+                   gapCheckRunning.withLock({ running in defer { running = true }; return !running }) {
                     lastGapCheck = ContinuousClock.now
-                    _ = await inFlight?.result
-                    try await readAgainIfGapsStay(consumer: consumer)
+                    gapCheck = Task { [self] in
+                        defer { gapCheckRunning.withLock { $0 = false } }
+                        do {
+                            if let reading = try await readAgainIfGapsStay(consumer: consumer) { readingAgain.withLock { $0 = reading } }
+                        } catch {
+                            logger.warning("could not check the sequence gaps", metadata: ["error": "\(error)"])
+                        }
+                    }
                 }
                 let preparing = ContinuousClock.now
                 var prepared = batch.isEmpty ? nil : BatchApplier.prepare(batch)
@@ -148,8 +167,10 @@ final class EventConsumer: Service, Sendable {
     /// stays although the consumer is not behind. Gaps of a source that are the same at two checks
     /// in a row (out-of-order arrival closes in moments) make this instance read its partitions of
     /// that source's topic again from the start — once per set of gaps, or again after 5 minutes;
-    /// events already applied are dropped by their id.
-    func readAgainIfGapsStay(consumer: KafkaConsumer) async throws {
+    /// events already applied are dropped by their id. Answers what to tell the consume loop.
+    /// (A batch in flight meanwhile cannot undo the reset: its guarded offset update no longer
+    /// matches, and the consumer rejoins from the stored offsets either way.)
+    func readAgainIfGapsStay(consumer: KafkaConsumer) async throws -> ReadingAgain? {
         let gaps = try await db.withConnection { try SequenceRuns.gaps(on: $0) }
         let current = Dictionary(gaps.filter { $0.missing > 0 }.map { ($0.source, $0.ranges) }) { first, _ in first }
         let previous = gapsSeen.withLock { seen in
@@ -165,7 +186,7 @@ final class EventConsumer: Service, Sendable {
         }
         let topics = Set(staying.keys.compactMap { EventSource(rawValue: $0)?.topic })
         let partitions = consumer.assignment.filter { topics.contains($0.topic) }
-        guard !partitions.isEmpty else { return }
+        guard !partitions.isEmpty else { return nil }
         readAgain.withLock { done in for (source, ranges) in staying { done[source] = (ranges, now) } }
         var lows: [(TopicPartition, Int64)] = []
         for partition in partitions { lows.append((partition, try await consumer.watermarks(partition).low)) }
@@ -179,7 +200,7 @@ final class EventConsumer: Service, Sendable {
         }
         logger.warning("sequence gaps stay although nothing is left to read: reading the topic again from the start",
                        metadata: ["gaps": "\(staying.mapValues { $0.map { "\($0.lowerBound)…\($0.upperBound)" } })", "partitions": "\(partitions.count)"])
-        throw ReadingAgain(topics: topics.sorted())
+        return ReadingAgain(topics: topics.sorted())
     }
 
     /// After a batch's transaction committed: metrics, offsets to Kafka, poison events to the dead-letter topic.
