@@ -85,14 +85,16 @@ public final class KafkaConsumer: Sendable {
         MessageBatches(consumer: self, maxMessages: maxMessages)
     }
 
-    /// Commits `offsets` (the next offset to read in each partition) synchronously to the group.
-    public func commit(_ offsets: [TopicPartition: Int64]) async throws(KafkaError) {
+    /// Commits `offsets` (the next offset to read in each partition) to the group: by default
+    /// waiting for the broker's answer; with `waiting: false` only handing them to librdkafka (for
+    /// offsets that are informational, e.g. kept for lag tools while the truth is elsewhere).
+    public func commit(_ offsets: [TopicPartition: Int64], waiting: Bool = true) async throws(KafkaError) {
         guard !offsets.isEmpty else { return }
         let partitions = Array(offsets.keys)
         try await onThread { rk throws(KafkaError) in
             let list = partitions.makeList(offsets: offsets)
             defer { rd_kafka_topic_partition_list_destroy(list) }
-            let err = rd_kafka_commit(rk, list, 0)
+            let err = rd_kafka_commit(rk, list, waiting ? 0 : 1)
             guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(.commit, err, context: "committing offsets") }
         }
     }

@@ -208,7 +208,8 @@ final class EventConsumer: Service, Sendable {
         applied.increment(by: result.applied)
         quarantined.increment(by: result.quarantined.count)
         state.applied()
-        try? await consumer.commit(result.offsets)
+        // The stored offsets are the truth; Kafka's copy is for lag tools: not waited for.
+        try? await consumer.commit(result.offsets, waiting: false)
         if !result.quarantined.isEmpty { await sendToDeadLetters(result.quarantined, producer: deadLetters) }
     }
 
