@@ -10,17 +10,31 @@ enum SequenceRuns {
         var missing: Int64 { ranges.reduce(0) { $0 + Int64($1.count) } }
     }
 
-    /// The gaps of every source, from the runs as stored.
+    /// The gaps of every source, from the runs as stored. Postgres finds them (a run starting
+    /// beyond the furthest any earlier run reached leaves a gap) and sends only those: after a
+    /// large replay the runs number hundreds of thousands until the next compaction.
     static func gaps(on conn: PostgresConnection) throws -> [Gaps] {
+        let rows = try conn.query("""
+            WITH r AS (
+                SELECT source, first, coalesce(max(last) OVER (PARTITION BY source ORDER BY first, last
+                                                              ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS reach
+                FROM sequence_runs
+            )
+            SELECT source, reach + 1, first - 1 FROM r WHERE first > reach + 1
+            UNION ALL
+            SELECT source, NULL, max(last) FROM sequence_runs GROUP BY source
+            ORDER BY 1, 2 NULLS LAST
+            """)
         var result: [Gaps] = []
-        for (source, runs) in try merged(on: conn) {
-            var ranges: [ClosedRange<Int64>] = []
-            var expected: Int64 = 1
-            for run in runs {
-                if run.lowerBound > expected { ranges.append(expected...(run.lowerBound - 1)) }
-                expected = run.upperBound + 1
+        var ranges: [ClosedRange<Int64>] = []
+        for row in rows {
+            let source: String = try row.decode(0)
+            if let from = try row.decode(1, as: Int64?.self) {
+                ranges.append(from...(try row.decode(2, as: Int64.self)))
+            } else {
+                result.append(Gaps(source: source, highest: try row.decode(2), ranges: ranges))
+                ranges = []
             }
-            result.append(Gaps(source: source, highest: expected - 1, ranges: ranges))
         }
         return result
     }

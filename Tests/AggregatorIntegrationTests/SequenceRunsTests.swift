@@ -1,0 +1,37 @@
+@testable import AggregatorService
+import Postgres
+import TestSupport
+import Testing
+
+@Suite struct SequenceRunsTests {
+    /// Runs as batches record them: out of order, overlapping, adjacent, duplicated.
+    static let runs: [(String, Int64, Int64)] = [
+        ("/departments/petitions", 5, 7), ("/departments/petitions", 1, 2), ("/departments/petitions", 10, 12),
+        ("/departments/petitions", 6, 8), ("/departments/petitions", 3, 3), ("/departments/petitions", 11, 11),
+        ("/departments/hazards", 2, 4), ("/departments/hazards", 2, 4),
+        ("/departments/cases", 1, 1),
+    ]
+
+    func summary(_ gaps: [SequenceRuns.Gaps]) -> [String] {
+        gaps.map { "\($0.source) up to \($0.highest) missing \($0.ranges.map { "\($0.lowerBound)…\($0.upperBound)" })" }
+    }
+
+    @Test func gapsAreWhatNoRunCoversBelowTheHighestNumber() async throws {
+        let db = try await TestStack.freshDatabase()
+        _ = try await db.migrate(AggregatorSchema.migrations)
+        try await db.withTransaction { try BatchApplier.recordSequences(Self.runs.map { ($0.0, $0.1, $0.2) }, on: $0) }
+        let expected = [
+            "/departments/cases up to 1 missing []",
+            "/departments/hazards up to 4 missing [\"1…1\"]",
+            "/departments/petitions up to 12 missing [\"4…4\", \"9…9\"]",
+        ]
+        #expect(summary(try await db.withConnection { try SequenceRuns.gaps(on: $0) }) == expected)
+        #expect(try await db.withConnection { try SequenceRuns.gaps(on: $0) }.map(\.missing) == [0, 1, 2])
+
+        // Compacted to one row per run, the same gaps.
+        try await db.withTransaction { try SequenceRuns.compact(on: $0) }
+        #expect(try await db.query("SELECT count(*) FROM sequence_runs")[0].decode(0, as: Int.self) == 5)
+        #expect(summary(try await db.withConnection { try SequenceRuns.gaps(on: $0) }) == expected)
+        await db.shutdown()
+    }
+}
