@@ -96,10 +96,12 @@ public struct BinaryCopyData: Sendable {
         bigEndian(value.1)
     }
 
-    /// The bytes to send: the rows and the trailer.
-    var finished: [UInt8] {
+    /// The end of the data, sent after `bytes`.
+    static let trailer: [UInt8] = [0xFF, 0xFF]
+
+    /// Checks that the last row got all its fields.
+    func checkComplete() {
         precondition(rowCount == 0 || fields == columns, "row \(rowCount) has \(fields) of \(columns) fields")
-        return bytes + [0xFF, 0xFF]
     }
 
     mutating func field(length: Int32) {

@@ -127,7 +127,8 @@ public final class PostgresConnection {
     /// Loads rows encoded beforehand in the binary format: the cheapest way in for large batches.
     public func copy(into table: String, columns: [String], binary data: BinaryCopyData) throws(PostgresError) {
         precondition(data.columns == columns.count, "\(data.columns) fields per row for \(columns.count) columns")
-        try copy(into: table, columns: columns, format: " WITH (FORMAT binary)", bytes: data.finished)
+        data.checkComplete()
+        try copy(into: table, columns: columns, format: " WITH (FORMAT binary)", bytes: data.bytes, trailer: BinaryCopyData.trailer)
     }
 
     /// `copy(into:columns:binary:)` that answers with the error instead of throwing it, for callers
@@ -141,7 +142,7 @@ public final class PostgresConnection {
         }
     }
 
-    func copy(into table: String, columns: [String], format: String, bytes: [UInt8]) throws(PostgresError) {
+    func copy(into table: String, columns: [String], format: String, bytes: [UInt8], trailer: [UInt8] = []) throws(PostgresError) {
         try Self.checkIdentifier(table)
         for column in columns { try Self.checkIdentifier(column) }
         let start = PQexec(pointer, "COPY \(table) (\(columns.joined(separator: ", "))) FROM STDIN\(format)")
@@ -154,16 +155,18 @@ public final class PostgresConnection {
         }
         PQclear(start)
         var failed = false
-        bytes.withUnsafeBufferPointer { b in
-            b.withMemoryRebound(to: CChar.self) { chars in
-                var offset = 0
-                while offset < chars.count {
-                    let length = min(1 << 20, chars.count - offset)
-                    if PQputCopyData(pointer, chars.baseAddress! + offset, Int32(length)) != 1 {
-                        failed = true
-                        break
+        for part in [bytes, trailer] where !failed {
+            part.withUnsafeBufferPointer { b in
+                b.withMemoryRebound(to: CChar.self) { chars in
+                    var offset = 0
+                    while offset < chars.count {
+                        let length = min(1 << 20, chars.count - offset)
+                        if PQputCopyData(pointer, chars.baseAddress! + offset, Int32(length)) != 1 {
+                            failed = true
+                            break
+                        }
+                        offset += length
                     }
-                    offset += length
                 }
             }
         }

@@ -23,12 +23,7 @@ enum ViewMaintenance {
 
         /// The entries of `codes` that are on the roster.
         static func load(_ codes: some Sequence<String>, on conn: PostgresConnection) throws -> [String: RosterEntry] {
-            var entries: [String: RosterEntry] = [:]
-            for row in try conn.query("SELECT code, county, type, active FROM subjects WHERE code = ANY($1::text[])", [PostgresArray(Array(Set(codes)))]) {
-                let entry = RosterEntry(code: try row.decode(0), county: try row.decode(1), type: try row.decode(2), active: try row.decode(3))
-                entries[entry.code] = entry
-            }
-            return entries
+            try RosterAhead.read(codes, on: conn).entries
         }
     }
 
