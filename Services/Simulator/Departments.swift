@@ -117,19 +117,31 @@ struct DepartmentClient: Sendable {
         }
     }
 
-    /// Imports the city's roster through the command center, as the office would.
+    /// Imports the city's roster through the command center, as the office would. A re-import
+    /// changes nothing, so a lost connection or a 5xx (its database briefly away) is tried again.
     func importRoster(_ csv: String) async throws -> String {
         var request = HTTPClientRequest(url: endpoints.aggregator + "/api/v1/subjects:import")
         request.method = .POST
         request.headers.add(name: "Authorization", value: "Bearer \(endpoints.office)")
         request.headers.add(name: "Content-Type", value: "text/csv")
         request.body = .bytes(ByteBuffer(string: csv))
-        let response = try await http.execute(request, timeout: .seconds(600))
-        let text = String(buffer: try await response.body.collect(upTo: 1 << 24))
-        guard response.status == .ok || response.status == .created else {
-            throw SimulatorError("the roster import was refused (\(response.status.code)): \(text.prefix(500))")
+        for attempt in 1... {
+            let status: UInt
+            let text: String
+            do {
+                let response = try await http.execute(request, timeout: .seconds(600))
+                (status, text) = (response.status.code, String(buffer: try await response.body.collect(upTo: 1 << 24)))
+            } catch where attempt < 20 {
+                try await Task.sleep(for: .milliseconds(min(2_000, 200 * attempt)))
+                continue
+            }
+            if status == 200 || status == 201 { return text }
+            guard status >= 500, attempt < 20 else {
+                throw SimulatorError("the roster import was refused (\(status)): \(text.prefix(500))")
+            }
+            try await Task.sleep(for: .milliseconds(min(2_000, 200 * attempt)))
         }
-        return text
+        fatalError("unreachable")
     }
 }
 
