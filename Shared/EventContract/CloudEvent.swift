@@ -60,7 +60,7 @@ public struct CloudEvent: Sendable, Hashable {
 
     // MARK: - Decoding
 
-    static let envelopeFields: Set<String> = ["specversion", "id", "source", "type", "subject", "time", "sequence", "datacontenttype", "data"]
+    static let envelopeFields = ["specversion", "id", "source", "type", "subject", "time", "sequence", "datacontenttype", "data"]
 
     /// Reads and validates an event from a Kafka message value, or says precisely why not.
     public static func decode(_ bytes: some Collection<UInt8>) throws(ContractViolation) -> CloudEvent {
@@ -84,7 +84,7 @@ public struct CloudEvent: Sendable, Hashable {
         guard let type = EventType(wireName: typeName) else {
             throw ContractViolation("type", "\"\(typeName)\" is not an event type of the contract (e.g. cn.threezero.petition.registered.v1)")
         }
-        guard type.sources.contains(source) else {
+        guard type.mayComeFrom(source) else {
             throw ContractViolation("type", "\(typeName) may not come from \(source.rawValue)")
         }
         let subject = try f.subjectCode("subject")

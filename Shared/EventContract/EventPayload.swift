@@ -13,7 +13,7 @@ extension EventPayload {
     /// Reads `value` as this payload, refusing fields the contract does not name.
     public static func read(_ value: JSONValue, path: String = "data") throws(ContractViolation) -> Self {
         let reader = try FieldReader(value, path: path)
-        try reader.rejectUnknown(allowed: fields.map(\.name))
+        try reader.rejectUnknown(allowed: fields.lazy.map(\.name))
         return try Self(reading: reader)
     }
 }

@@ -27,17 +27,29 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
     public var wireName: String { Self.prefix + rawValue + Self.suffix }
 
     public init?(wireName: String) {
-        guard wireName.hasPrefix(Self.prefix), wireName.hasSuffix(Self.suffix) else { return nil }
-        self.init(rawValue: String(wireName.dropFirst(Self.prefix.count).dropLast(Self.suffix.count)))
+        guard let type = Self.byWireName[wireName] else { return nil }
+        self = type
     }
 
-    /// The entity an event is about (`petition`, `security_problem`, ...).
+    /// Every type by its wire name: read once per consumed event.
+    static let byWireName = Dictionary(uniqueKeysWithValues: allCases.map { ($0.wireName, $0) })
+
+    /// The entity an event is about (`petition`, `security_problem`, ...): the part of the raw
+    /// value before the dot.
     public var entity: Entity {
-        Entity(rawValue: String(rawValue.prefix { $0 != "." }))!
+        switch self {
+        case .petitionRegistered, .petitionProxied, .petitionResolved, .petitionVoided: .petition
+        case .disputeFound, .disputeResolved, .disputeVoided: .dispute
+        case .hazardFound, .hazardRectified, .hazardVoided: .hazard
+        case .accidentReported, .accidentVoided: .accident
+        case .caseFiled, .caseSolved, .caseVoided: .case
+        case .securityProblemFound, .securityProblemResolved, .securityProblemVoided: .securityProblem
+        case .subjectUpserted: .subject
+        }
     }
 
     /// Which sources may publish this type: disputes come from petitions and from the police.
-    public var sources: Set<EventSource> {
+    public var sources: [EventSource] {
         switch entity {
         case .petition: [.petitions]
         case .dispute: [.petitions, .cases]
@@ -47,7 +59,23 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         }
     }
 
-    public var isVoid: Bool { rawValue.hasSuffix(".voided") }
+    /// Whether `source` may publish this type (`sources` without building the list).
+    public func mayComeFrom(_ source: EventSource) -> Bool {
+        switch entity {
+        case .petition: source == .petitions
+        case .dispute: source == .petitions || source == .cases
+        case .hazard, .accident: source == .hazards
+        case .case, .securityProblem: source == .cases
+        case .subject: source == .roster
+        }
+    }
+
+    public var isVoid: Bool {
+        switch self {
+        case .petitionVoided, .disputeVoided, .hazardVoided, .accidentVoided, .caseVoided, .securityProblemVoided: true
+        default: false
+        }
+    }
 }
 
 /// The kinds of record events are about; each voidable record has an id field named `<entity>Id`.

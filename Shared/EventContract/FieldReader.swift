@@ -47,10 +47,17 @@ public struct FieldReader: Sendable {
 
     func checkedString(_ name: String, _ value: JSONValue) throws(ContractViolation) -> String {
         guard case .string(let s) = value else { throw ContractViolation(at(name), "must be a string, got \(value.kind)") }
-        guard s.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) else { throw ContractViolation(at(name), "must not be empty") }
+        guard Self.hasVisibleText(s) else { throw ContractViolation(at(name), "must not be empty") }
         // No more UTF-8 bytes than that means no more characters: most strings skip the count.
         guard s.utf8.count <= 500 || s.count <= 500 else { throw ContractViolation(at(name), "is longer than 500 characters") }
         return s
+    }
+
+    /// Whether `s` has a character other than whitespace; an ASCII letter or digit first (the
+    /// usual case) answers without looking up Unicode properties.
+    static func hasVisibleText(_ s: String) -> Bool {
+        if let first = s.utf8.first, first > 0x20, first < 0x7F { return true }
+        return s.unicodeScalars.contains(where: { !$0.properties.isWhitespace })
     }
 
     public func bool(_ name: String) throws(ContractViolation) -> Bool {
@@ -134,15 +141,14 @@ public struct FieldReader: Sendable {
     static func canonicalUUID(_ s: String) -> String? {
         guard s.utf8.count == 36 else { return nil }
         // Usually canonical already: checked in place, copied only to lower its case.
-        var canonical = true
-        for (i, c) in s.utf8.enumerated() {
-            let dash = i == 8 || i == 13 || i == 18 || i == 23
-            guard dash == (c == UInt8(ascii: "-")), dash || (c >= 48 && c <= 57) || (c >= 97 && c <= 102) else {
-                canonical = false
-                break
+        let canonical = s.utf8.withContiguousStorageIfAvailable { bytes in
+            (0..<36).allSatisfy { i in
+                let c = bytes[i]
+                let dash = i == 8 || i == 13 || i == 18 || i == 23
+                return dash == (c == UInt8(ascii: "-")) && (dash || (c >= 48 && c <= 57) || (c >= 97 && c <= 102))
             }
         }
-        if canonical { return s }
+        if canonical == true { return s }
         var bytes = Array(s.utf8)
         for i in 0..<36 {
             let c = bytes[i]

@@ -161,6 +161,9 @@ public struct JSONParser {
         }
 
         func validated(_ buffer: UnsafeBufferPointer<UInt8>) throws(Failure) -> String {
+            // ASCII (most strings of an event) is valid UTF-8: the generic validating initializer,
+            // not specialized here, costs more than the rest of the parse.
+            if buffer.allSatisfy({ $0 < 0x80 }) { return String(decoding: buffer, as: UTF8.self) }
             guard let s = String(validating: buffer, as: UTF8.self) else { throw failure("invalid UTF-8") }
             return s
         }

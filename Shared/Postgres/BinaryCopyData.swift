@@ -76,24 +76,32 @@ public struct BinaryCopyData: Sendable {
 
     /// `uuid` from its text form (`8-4-4-4-12` hexadecimal digits).
     public mutating func uuid(_ text: String) throws(PostgresError) {
-        var value: (UInt64, UInt64) = (0, 0)
-        var digits = 0
-        for c in text.utf8 where c != UInt8(ascii: "-") {
-            let nibble: UInt8
-            switch c {
-            case 48...57: nibble = c - 48
-            case 97...102: nibble = c - 87
-            case 65...70: nibble = c - 55
-            default: throw PostgresError(.copy, message: "\"\(text)\" is not a UUID")
+        var text = text
+        let value = text.withUTF8 { utf8 -> (UInt64, UInt64)? in
+            var value: (UInt64, UInt64) = (0, 0)
+            var digits = 0
+            for c in utf8 where c != UInt8(ascii: "-") {
+                let nibble = Self.hexValue[Int(c)]
+                guard nibble < 16, digits < 32 else { return nil }
+                if digits < 16 { value.0 = value.0 << 4 | UInt64(nibble) } else { value.1 = value.1 << 4 | UInt64(nibble) }
+                digits += 1
             }
-            guard digits < 32 else { throw PostgresError(.copy, message: "\"\(text)\" is not a UUID") }
-            if digits < 16 { value.0 = value.0 << 4 | UInt64(nibble) } else { value.1 = value.1 << 4 | UInt64(nibble) }
-            digits += 1
+            return digits == 32 ? value : nil
         }
-        guard digits == 32 else { throw PostgresError(.copy, message: "\"\(text)\" is not a UUID") }
+        guard let value else { throw PostgresError(.copy, message: "\"\(text)\" is not a UUID") }
         field(length: 16)
         bigEndian(value.0)
         bigEndian(value.1)
+    }
+
+    /// The value of every byte as a hexadecimal digit, 0xFF for bytes that are not one.
+    static let hexValue: [UInt8] = (0..<256).map { byte in
+        switch byte {
+        case 48...57: UInt8(byte - 48)
+        case 97...102: UInt8(byte - 87)
+        case 65...70: UInt8(byte - 55)
+        default: 0xFF
+        }
     }
 
     /// The end of the data, sent after `bytes`.

@@ -230,8 +230,11 @@ let replayStart = clock.now
 var peakAtTenth = 0
 var peakRSS = 0
 var tenthReached = false
+/// When the first batch had been applied (the process started and the group formed before it).
+var firstApplied: (at: ContinuousClock.Instant, events: Int)?
 while true {
     let done = try await appliedOffsets()
+    if firstApplied == nil && done > 0 { firstApplied = (clock.now, done) }
     let memory = aggregator.memory()
     peakRSS = max(peakRSS, memory.current)
     if !tenthReached && done >= eventCount / 10 {
@@ -245,6 +248,10 @@ let replay = seconds(clock.now - replayStart)
 let replayRate = Double(eventCount) / replay
 let finalPeak = aggregator.memory().peak
 line("replay into the empty view (aggregator, batches of \(environment["AGGREGATOR_BATCH_SIZE"].flatMap(Int.init).map(grouped) ?? "5,000"))", "\(grouped(eventCount)) events in \(String(format: "%.1f", replay)) s = \(grouped(Int(replayRate))) events/s")
+if let (at, events) = firstApplied, at < clock.now {
+    let steady = Double(eventCount - events) / seconds(clock.now - at)
+    line("    from the first applied batch on (group formed)", "\(grouped(Int(steady))) events/s (first batch after \(String(format: "%.1f", seconds(at - replayStart))) s)")
+}
 line("    peak resident memory after the first \(grouped(eventCount / 10))", "\(peakAtTenth / 1024) MB")
 line("    peak resident memory after all \(grouped(eventCount))", "\(finalPeak / 1024) MB (\(String(format: "%.2f", Double(finalPeak) / Double(max(peakAtTenth, 1))))x)")
 let sizes = try await db.query("SELECT (SELECT count(*) FROM facts), (SELECT count(*) FROM record_state), pg_size_pretty(pg_database_size(current_database()))")[0]
@@ -255,6 +262,7 @@ say("    view: \(grouped(try sizes.decode(0))) facts, \(grouped(try sizes.decode
 if environment["BENCH_REPLAY_ONLY"] == "1" {
     await aggregator.stop()
     await db.shutdown()
+    try await PostgresClient.dropDatabase(databaseName, server: server)
     exit(0)
 }
 

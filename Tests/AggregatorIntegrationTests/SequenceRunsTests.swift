@@ -19,7 +19,10 @@ import Testing
     @Test func gapsAreWhatNoRunCoversBelowTheHighestNumber() async throws {
         let db = try await TestStack.freshDatabase()
         _ = try await db.migrate(AggregatorSchema.migrations)
-        try await db.withTransaction { try BatchApplier.recordSequences(Self.runs.map { ($0.0, $0.1, $0.2) }, on: $0) }
+        // Two batches, as the consumer records them.
+        for batch in [Self.runs.prefix(4), Self.runs.dropFirst(4)] {
+            try await db.withTransaction { try SequenceRuns.record(batch.map { ($0.0, $0.1, $0.2) }, on: $0) }
+        }
         let expected = [
             "/departments/cases up to 1 missing []",
             "/departments/hazards up to 4 missing [\"1…1\"]",
@@ -28,9 +31,10 @@ import Testing
         #expect(summary(try await db.withConnection { try SequenceRuns.gaps(on: $0) }) == expected)
         #expect(try await db.withConnection { try SequenceRuns.gaps(on: $0) }.map(\.missing) == [0, 1, 2])
 
-        // Compacted to one row per run, the same gaps.
+        // Compacted to one row per source, the same gaps.
         try await db.withTransaction { try SequenceRuns.compact(on: $0) }
-        #expect(try await db.query("SELECT count(*) FROM sequence_runs")[0].decode(0, as: Int.self) == 5)
+        let rows = try await db.query("SELECT source, seen::text FROM sequence_seen ORDER BY source").map { "\(try $0.decode(0, as: String.self)) \(try $0.decode(1, as: String.self))" }
+        #expect(rows == ["/departments/cases {[1,2)}", "/departments/hazards {[2,5)}", "/departments/petitions {[1,4),[5,9),[10,13)}"])
         #expect(summary(try await db.withConnection { try SequenceRuns.gaps(on: $0) }) == expected)
         await db.shutdown()
     }

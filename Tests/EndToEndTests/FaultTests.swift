@@ -214,8 +214,9 @@ import Testing
         let missing = highest / 2
         try await database.withTransaction { conn in
             try conn.update("DELETE FROM facts WHERE source = $1 AND sequence = $2", [source, missing])
-            try conn.update("DELETE FROM sequence_runs WHERE source = $1", [source])
-            try conn.update("INSERT INTO sequence_runs (source, first, last) VALUES ($1, 1, $2), ($1, $3, $4)", [source, missing - 1, missing + 1, highest])
+            try conn.update("DELETE FROM sequence_seen WHERE source = $1", [source])
+            try conn.update("INSERT INTO sequence_seen (source, seen) VALUES ($1, int8multirange(int8range(1, $2, '[]'), int8range($3, $4, '[]')))",
+                            [source, missing - 1, missing + 1, highest])
         }
         // Two checks 15 s apart see the same gap; then the topic is read again and the event is back.
         let healed = try await DepartmentHarness.eventually(within: .seconds(90)) {

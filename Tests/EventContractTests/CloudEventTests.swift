@@ -33,6 +33,19 @@ import Testing
         #expect((json["data"] as? [String: Any])?["problemId"] as? String == Samples.id)
     }
 
+    /// The per-type answers are written out case by case (they are read for every event): they
+    /// must say what the raw values and the source table say.
+    @Test func everyTypesEntityVoidnessAndSourcesFollowItsName() {
+        for type in EventType.allCases {
+            #expect(type.entity.rawValue == String(type.rawValue.prefix { $0 != "." }), "\(type)")
+            #expect(type.isVoid == type.rawValue.hasSuffix(".voided"), "\(type)")
+            #expect(EventType(wireName: "cn.threezero.\(type.rawValue).v1") == type)
+            for source in EventSource.allCases { #expect(type.mayComeFrom(source) == type.sources.contains(source), "\(type) from \(source)") }
+        }
+        #expect(EventType(wireName: "cn.threezero.petition.registered.v2") == nil)
+        #expect(EventType(wireName: "petition.registered") == nil)
+    }
+
     @Test func sequenceTextOrderIsNumberOrder() {
         let a = Samples.event(Samples.dataOfEveryType[0], sequence: 9).sequenceText
         let b = Samples.event(Samples.dataOfEveryType[0], sequence: 10).sequenceText

@@ -119,7 +119,7 @@ enum BatchApplier {
         result.applied = try applyFacts(facts, roster: roster, encoded: facts.count == batch.valid.count ? batch.copyData : nil, on: conn)
         result.duplicates = facts.count - result.applied
 
-        try recordSequences(batch.sequenceRuns, on: conn)
+        try SequenceRuns.record(batch.sequenceRuns, on: conn)
         for q in result.quarantined {
             try conn.query("""
                 INSERT INTO quarantine (topic, partition, "offset", reason, kind, subject, raw) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -181,18 +181,5 @@ enum BatchApplier {
             }
         }
         return runs
-    }
-
-    /// Notes the sequence numbers seen (applied or quarantined).
-    static func recordSequences(_ runs: [(source: String, first: Int64, last: Int64)], on conn: PostgresConnection) throws {
-        guard !runs.isEmpty else { return }
-        var data = BinaryCopyData(columns: 3, reservingRows: runs.count)
-        for run in runs {
-            data.startRow()
-            data.text(run.source)
-            data.int8(run.first)
-            data.int8(run.last)
-        }
-        try conn.copy(into: "sequence_runs", columns: ["source", "first", "last"], binary: data)
     }
 }

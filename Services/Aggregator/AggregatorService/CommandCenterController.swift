@@ -170,7 +170,9 @@ struct CommandCenterController: Sendable {
             guard let row = try conn.query("SELECT code, name, type, county, township, active FROM subjects WHERE code = $1", [code]).first else { return nil }
             let facts = try conn.query("""
                 WITH f AS (
-                    SELECT * FROM facts WHERE subject = $4 AND occurred_at <= $2 AND ($3::timestamptz IS NULL OR recorded_at <= $3)
+                    SELECT * FROM facts
+                    WHERE subject = $4 AND \(AggregatorSchema.behindBreaches)
+                        AND occurred_at <= $2 AND ($3::timestamptz IS NULL OR recorded_at <= $3)
                 )
                 SELECT event_id::text, type, (extract(epoch FROM occurred_at) * 1000000)::bigint, event,
                     CASE

@@ -3,11 +3,17 @@ import EventContract
 import Postgres
 
 /// One applied event as a row of `facts`: the fields the figures use, typed, and the event as it
-/// arrived.
-struct Fact: Sendable {
+/// arrived. A class: a batch hands its facts from list to list, and a decoded event is dozens of
+/// references to retain in every copy of a struct.
+final class Fact: Sendable {
     let event: CloudEvent
     /// The event's JSON as received (UTF-8).
     let text: String
+
+    init(event: CloudEvent, text: String) {
+        self.event = event
+        self.text = text
+    }
 
     var entity: Entity { event.type.entity }
 
@@ -197,7 +203,9 @@ struct RecordState: Sendable, Equatable {
         let local = t.unixMicros + Int64(Timestamp.chinaStandardTimeOffset) * 60_000_000
         let days = local >= 0 ? local / microsPerDay : (local - microsPerDay + 1) / microsPerDay
         let (year, month, _) = Timestamp.civilFromDays(Int(days))
-        return String(format: "%04d-%02d", year, month)
+        // Built by hand: the view computes it for every open problem a batch touches.
+        let yyyy = String(year), mm = month < 10 ? "0\(month)" : String(month)
+        return String(repeating: "0", count: max(0, 4 - yyyy.utf8.count)) + yyyy + "-" + mm
     }
 
     /// The first instant of the China Standard Time month of `t`.
