@@ -84,6 +84,9 @@ enum BatchApplier {
     }
 
     static func apply(_ batch: Prepared, on conn: PostgresConnection) throws -> Result {
+        // The commit does not wait for the disk: a batch lost in a crash of Postgres takes its
+        // offsets with it, and is read from Kafka and applied again (docs/operations.md).
+        try conn.execute("SET LOCAL synchronous_commit = off")
         try ViewMaintenance.lock(conn)
         var result = Result()
         // 1. The guarded offsets: fences out an instance that lost a partition in a rebalance.

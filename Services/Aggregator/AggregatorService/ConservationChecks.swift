@@ -56,7 +56,7 @@ struct ConservationChecks: Service {
                     ON CONFLICT (name) DO UPDATE SET ok = excluded.ok, detail = excluded.detail, checked_at = now()
                     """, [outcome.name, outcome.ok, outcome.ok ? "holds" : outcome.problems.prefix(20).joined(separator: "; ")])
             }
-            // Sequence runs grow by a few rows a batch; merging them keeps the gap report quick.
+            // Sequence numbers are stored as a row per source and batch; folding them keeps the gap report quick.
             try ViewMaintenance.lock(conn)
             try SequenceRuns.compact(on: conn)
         }
