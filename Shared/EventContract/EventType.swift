@@ -59,16 +59,8 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         }
     }
 
-    /// Whether `source` may publish this type (`sources` without building the list).
-    public func mayComeFrom(_ source: EventSource) -> Bool {
-        switch entity {
-        case .petition: source == .petitions
-        case .dispute: source == .petitions || source == .cases
-        case .hazard, .accident: source == .hazards
-        case .case, .securityProblem: source == .cases
-        case .subject: source == .roster
-        }
-    }
+    /// Whether `source` may publish this type.
+    public func mayComeFrom(_ source: EventSource) -> Bool { sources.contains(source) }
 
     public var isVoid: Bool {
         switch self {
