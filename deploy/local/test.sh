@@ -22,6 +22,11 @@ trap cleanup EXIT
 "$ROOT/deploy/local/stack.sh" start
 
 set -a; source "$ENV_FILE"; set +a
+# Databases that earlier test runs left (each test names its own <prefix>_<8 hex digits>…) are
+# dropped, so the stack's folder does not grow with every run; the demo's (demo_*) stay.
+for database in $("$(pg_bin)/psql" "$DATABASE_URL" -Atc "SELECT datname FROM pg_database WHERE datname ~ '_[0-9a-f]{8}(_|$)'"); do
+    "$(pg_bin)/psql" "$DATABASE_URL" -qc "DROP DATABASE \"$database\" WITH (FORCE)"
+done
 # The compose file and the Kubernetes manifests against their schemas (tools into the venv).
 "$ROOT/deploy/validate.sh"
 say "building (debug) with tests"
