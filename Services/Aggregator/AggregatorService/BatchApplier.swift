@@ -2,6 +2,7 @@ import Foundation
 import EventContract
 import Kafka
 import Postgres
+import Synchronization
 
 /// Applies one batch of consumed messages to the view: decoded and checked first, outside any
 /// transaction (`prepare`), then in one transaction (`apply`) the facts, the maintained view, the
@@ -83,13 +84,32 @@ enum BatchApplier {
         return prepared
     }
 
-    static func apply(_ batch: Prepared, on conn: PostgresConnection) throws -> Result {
+    /// Applies `batch` in the caller's transaction. Once the batch before holds the view lock
+    /// (`predecessor`; it runs on another connection), what does not touch the view goes in — the
+    /// facts, the sequence numbers seen — while that batch still works on the view; then the lock
+    /// (batches take it in order), the guarded offsets and the view. `locked` is passed on once
+    /// this batch holds the lock, or gave up before.
+    static func apply(_ batch: Prepared, on conn: PostgresConnection, after predecessor: Baton? = nil, locked: Baton = Baton()) throws -> Result {
+        defer { locked.pass() }
+        predecessor?.wait()
         // The commit does not wait for the disk: a batch lost in a crash of Postgres takes its
         // offsets with it, and is read from Kafka and applied again (docs/operations.md).
         try conn.execute("SET LOCAL synchronous_commit = off")
-        try ViewMaintenance.lock(conn)
         var result = Result()
-        // 1. The guarded offsets: fences out an instance that lost a partition in a rebalance.
+
+        // 1. Before the lock: the facts of subjects on the roster as read ahead (subjects are
+        // never removed from it, only deactivated), and the sequence numbers seen.
+        let ahead = try batch.roster?.entries ?? ViewMaintenance.RosterEntry.load(batch.subjects, on: conn)
+        var copied = Set<String>()
+        var facts = batch.valid.filter { ahead[$0.fact.event.subject.rawValue] != nil }.map(\.fact)
+        var new = try copyNew(facts, encoded: facts.count == batch.valid.count ? batch.copyData : nil, on: conn)
+        for fact in facts { copied.insert(fact.event.id) }
+        try SequenceRuns.record(batch.sequenceRuns, on: conn)
+
+        // 2. The lock, and the guarded offsets: they fence out an instance that lost a partition
+        // in a rebalance, and a batch whose predecessor did not commit.
+        try ViewMaintenance.lock(conn)
+        locked.pass()
         for (tp, range) in batch.ranges.sorted(by: { $0.key < $1.key }) {
             let high = batch.highWatermarks[tp]
             let moved = try conn.update("""
@@ -97,6 +117,7 @@ enum BatchApplier {
                 WHERE topic = $1 AND partition = $2 AND next_offset = $3
                 """, [tp.topic, tp.partition, range.first, range.last + 1, high])
             if moved == 0 {
+                guard predecessor?.partitions.contains(tp) != true else { throw Fenced(partition: tp, from: range.first) }
                 let exists = try !conn.query("SELECT 1 FROM consumer_offsets WHERE topic = $1 AND partition = $2", [tp.topic, tp.partition]).isEmpty
                 guard !exists, try conn.update("""
                     INSERT INTO consumer_offsets (topic, partition, next_offset, high_watermark) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
@@ -106,23 +127,30 @@ enum BatchApplier {
             result.offsets[tp] = range.last + 1
         }
 
-        // 2. Subjects must be on the roster; the others wait in quarantine for it.
+        // 3. Subjects must be on the roster; the others wait in quarantine for it. A subject the
+        // roster gained since it was read ahead has its facts stored now.
         result.quarantined = batch.invalid
         let roster = try batch.roster?.unchanged(on: conn) ?? ViewMaintenance.RosterEntry.load(batch.subjects, on: conn)
-        var facts: [Fact] = []
-        facts.reserveCapacity(batch.valid.count)
-        for (m, fact) in batch.valid {
+        var late: [Fact] = []
+        for (m, fact) in batch.valid where !copied.contains(fact.event.id) {
             if roster[fact.event.subject.rawValue] != nil {
-                facts.append(fact)
+                late.append(fact)
             } else {
                 result.quarantined.append(Quarantined(message: m, reason: "subject \(fact.event.subject) is not on the roster", kind: "unknown_subject",
                                                       subject: fact.event.subject.rawValue))
             }
         }
-        result.applied = try applyFacts(facts, roster: roster, encoded: facts.count == batch.valid.count ? batch.copyData : nil, on: conn)
-        result.duplicates = facts.count - result.applied
+        if !late.isEmpty {
+            new += try copyNew(late, encoded: nil, on: conn)
+            facts += late
+        }
+        if !new.isEmpty {
+            try ViewMaintenance.apply(new, roster: roster, on: conn)
+            try ViewMaintenance.touchFeeds(new, on: conn)
+        }
+        result.applied = new.count
+        result.duplicates = facts.count - new.count
 
-        try SequenceRuns.record(batch.sequenceRuns, on: conn)
         for q in result.quarantined {
             try conn.query("""
                 INSERT INTO quarantine (topic, partition, "offset", reason, kind, subject, raw) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -134,25 +162,29 @@ enum BatchApplier {
 
     /// Stores the facts not seen before (by event id, also within `facts`) and moves the view by
     /// what they say; returns how many were new. The caller holds the view lock.
-    ///
-    /// Usually none of them was applied before: they are copied in straight away, under a
-    /// savepoint, and only when the primary key refuses one are the stored ones looked up.
-    static func applyFacts(_ facts: [Fact], roster: [String: ViewMaintenance.RosterEntry], encoded: BinaryCopyData? = nil,
-                           on conn: PostgresConnection) throws -> Int {
-        guard !facts.isEmpty else { return 0 }
-        var seen = Set<String>()
-        let distinct = facts.filter { seen.insert($0.event.id).inserted }
-        var new = distinct
-        if try !copyIfAllNew(distinct, encoded: distinct.count == facts.count ? encoded : nil, on: conn) {
-            let stored = Set(try conn.query("SELECT event_id::text FROM facts WHERE event_id = ANY($1::uuid[])", [PostgresArray(distinct.map(\.event.id))])
-                .map { try $0.decode(0, as: String.self) })
-            new = distinct.filter { !stored.contains($0.event.id) }
-            guard !new.isEmpty else { return 0 }
-            try conn.copy(into: "facts", columns: Fact.columns, binary: Fact.copyData(new))
-        }
+    static func applyFacts(_ facts: [Fact], roster: [String: ViewMaintenance.RosterEntry], on conn: PostgresConnection) throws -> Int {
+        let new = try copyNew(facts, encoded: nil, on: conn)
+        guard !new.isEmpty else { return 0 }
         try ViewMaintenance.apply(new, roster: roster, on: conn)
         try ViewMaintenance.touchFeeds(new, on: conn)
         return new.count
+    }
+
+    /// Stores the facts not seen before (by event id, also within `facts`) and returns them.
+    ///
+    /// Usually none of them was stored before: they are copied in straight away, under a
+    /// savepoint, and only when the primary key refuses one are the stored ones looked up. (A fact
+    /// that a batch still in flight stored makes the copy wait for that batch's end.)
+    static func copyNew(_ facts: [Fact], encoded: BinaryCopyData?, on conn: PostgresConnection) throws -> [Fact] {
+        guard !facts.isEmpty else { return [] }
+        var seen = Set<String>()
+        let distinct = facts.filter { seen.insert($0.event.id).inserted }
+        if try copyIfAllNew(distinct, encoded: distinct.count == facts.count ? encoded : nil, on: conn) { return distinct }
+        let stored = Set(try conn.query("SELECT event_id::text FROM facts WHERE event_id = ANY($1::uuid[])", [PostgresArray(distinct.map(\.event.id))])
+            .map { try $0.decode(0, as: String.self) })
+        let new = distinct.filter { !stored.contains($0.event.id) }
+        if !new.isEmpty { try conn.copy(into: "facts", columns: Fact.columns, binary: Fact.copyData(new)) }
+        return new
     }
 
     /// Copies `facts` (distinct ids) into `facts` unless one of them is there already: then
@@ -184,5 +216,27 @@ enum BatchApplier {
             }
         }
         return runs
+    }
+}
+
+/// Passed once from one batch's transaction to the next one's: "the view lock is mine (or I gave
+/// up)". Waiting gives up after 30 s (a batch that never ran): the offsets guard then decides.
+final class Baton: Sendable {
+    /// The partitions of the batch that passes it: the next batch may store offsets of these only
+    /// where this one moved them (a partition new to the view is not started over a failed batch).
+    let partitions: Set<TopicPartition>
+    private let semaphore = DispatchSemaphore(value: 0)
+    private let passed = Mutex(false)
+
+    init(partitions: Set<TopicPartition> = []) {
+        self.partitions = partitions
+    }
+
+    func pass() {
+        if passed.withLock({ was in defer { was = true }; return !was }) { semaphore.signal() }
+    }
+
+    func wait() {
+        _ = semaphore.wait(timeout: .now() + 30)
     }
 }

@@ -67,8 +67,9 @@ final class EventConsumer: Service, Sendable {
             configuration.topics.map { .init(name: $0, partitions: 12) } + [.init(name: configuration.deadLetterTopic, partitions: 1)], timeout: .seconds(10))
         try consumer.subscribe(topics: configuration.topics)
         defer { offsets.close() }
-        // While one batch is applied in Postgres, the next is polled and decoded here.
-        var inFlight: Task<BatchApplier.Result, any Error>?
+        // Two batches may be in Postgres at once — the older one holding the view lock, the newer
+        // one storing its facts meanwhile — while the next is polled and decoded here.
+        var inFlight: [(task: Task<BatchApplier.Result, any Error>, locked: Baton)] = []
         var lastGapCheck = ContinuousClock.now
         readingAgain.withLock { $0 = nil }
         var gapCheck: Task<Void, Never>?
@@ -76,10 +77,10 @@ final class EventConsumer: Service, Sendable {
         do {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 if let reading = readingAgain.withLock({ $0 }) {
-                    _ = await inFlight?.result
+                    for applying in inFlight { _ = await applying.task.result }
                     throw reading
                 }
-                let batch = try await consumer.poll(maxMessages: configuration.batchSize, timeout: .milliseconds(inFlight == nil ? 100 : 0))
+                let batch = try await consumer.poll(maxMessages: configuration.batchSize, timeout: .milliseconds(inFlight.isEmpty ? 100 : 0))
                 state.assigned(consumer.assignment)
                 // The check reads every sequence run (many after a replay): it runs beside the loop,
                 // so that the events arriving meanwhile are not held up.
@@ -104,32 +105,40 @@ final class EventConsumer: Service, Sendable {
                 if let subjects = prepared?.subjects {
                     prepared?.roster = try? await db.withConnection { try ViewMaintenance.RosterAhead.read(subjects, on: $0) }
                 }
-                // The next batch goes to Postgres the moment the previous one committed; the
-                // previous one's offsets go to Kafka meanwhile.
-                let previous = inFlight
+                // The next batch goes to Postgres while the previous one is still applied there,
+                // once the one before that committed (its offsets go to Kafka meanwhile). With
+                // nothing new, the batches in flight are waited for.
                 let waiting = ContinuousClock.now
-                let result: BatchApplier.Result?
-                do { result = try await previous?.value } catch let fenced as BatchApplier.Fenced {
-                    try await restartIfLogWasLost(fenced, consumer: consumer)
-                    throw fenced
+                var results: [BatchApplier.Result] = []
+                while let oldest = inFlight.first, inFlight.count >= (prepared == nil ? 1 : 2) {
+                    do { results.append(try await oldest.task.value) } catch let fenced as BatchApplier.Fenced {
+                        for applying in inFlight.dropFirst() { _ = await applying.task.result }
+                        try await restartIfLogWasLost(fenced, consumer: consumer)
+                        throw fenced
+                    } catch {
+                        for applying in inFlight.dropFirst() { _ = await applying.task.result }
+                        throw error
+                    }
+                    inFlight.removeFirst()
                 }
-                inFlight = prepared.map { prepared in
-                    Task { [db] in
+                if let prepared {
+                    let predecessor = inFlight.last?.locked, locked = Baton(partitions: Set(prepared.ranges.keys))
+                    inFlight.append((Task { [db] in
                         let start = ContinuousClock.now
-                        var result = try await db.withTransaction { try BatchApplier.apply(prepared, on: $0) }
+                        var result = try await db.withTransaction { try BatchApplier.apply(prepared, on: $0, after: predecessor, locked: locked) }
                         result.seconds = ContinuousClock.now - start
                         return result
-                    }
+                    }, locked))
                 }
-                if let result {
+                for result in results {
                     logger.debug("batch applied", metadata: ["events": "\(result.applied)", "applySeconds": "\(result.seconds)",
                                                              "waitedSeconds": "\(ContinuousClock.now - waiting)", "nextPrepareSeconds": "\(prepareTime)"])
                     try await finish(result, consumer: consumer, deadLetters: deadLetters)
                 }
             }
-            if let previous = inFlight { try await finish(await previous.value, consumer: consumer, deadLetters: deadLetters) }
+            for applying in inFlight { try await finish(await applying.task.value, consumer: consumer, deadLetters: deadLetters) }
         } catch {
-            _ = await inFlight?.result
+            for applying in inFlight { _ = await applying.task.result }
             await consumer.close()
             await deadLetters.close(timeout: .seconds(2))
             throw error
