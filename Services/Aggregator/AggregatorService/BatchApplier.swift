@@ -110,22 +110,32 @@ enum BatchApplier {
         // in a rebalance, and a batch whose predecessor did not commit.
         try ViewMaintenance.lock(conn)
         locked.pass()
-        for (tp, range) in batch.ranges.sorted(by: { $0.key < $1.key }) {
-            let high = batch.highWatermarks[tp]
-            let moved = try conn.update("""
-                UPDATE consumer_offsets SET next_offset = $4, high_watermark = greatest(high_watermark, $5), updated_at = now()
-                WHERE topic = $1 AND partition = $2 AND next_offset = $3
-                """, [tp.topic, tp.partition, range.first, range.last + 1, high])
-            if moved == 0 {
-                guard predecessor?.partitions.contains(tp) != true else { throw Fenced(partition: tp, from: range.first) }
-                let exists = try !conn.query("SELECT 1 FROM consumer_offsets WHERE topic = $1 AND partition = $2", [tp.topic, tp.partition]).isEmpty
-                guard !exists, try conn.update("""
-                    INSERT INTO consumer_offsets (topic, partition, next_offset, high_watermark) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
-                    """, [tp.topic, tp.partition, range.last + 1, high]) == 1
-                else { throw Fenced(partition: tp, from: range.first) }
-            }
-            result.offsets[tp] = range.last + 1
+        // Every partition whose stored offset is where its range starts moves on, in one statement
+        // (a round trip per partition held the lock ~5 ms a batch); the others are new to the
+        // view, or fenced.
+        let partitions = batch.ranges.keys.sorted()
+        let ranges = partitions.map { batch.ranges[$0]! }
+        let notMoved = try conn.query("""
+            WITH batch AS (
+                SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[]) AS b(topic, partition, first, next, high)
+            ),
+            moved AS (
+                UPDATE consumer_offsets o SET next_offset = b.next, high_watermark = greatest(o.high_watermark, b.high), updated_at = now()
+                FROM batch b WHERE o.topic = b.topic AND o.partition = b.partition AND o.next_offset = b.first
+                RETURNING o.topic, o.partition
+            )
+            SELECT b.topic, b.partition FROM batch b WHERE NOT EXISTS (SELECT 1 FROM moved m WHERE m.topic = b.topic AND m.partition = b.partition)
+            """, [PostgresArray(partitions.map(\.topic)), PostgresArray(partitions.map { Int64($0.partition) }), PostgresArray(ranges.map(\.first)),
+                  PostgresArray(ranges.map { $0.last + 1 }), PostgresArray(partitions.map { batch.highWatermarks[$0] })])
+        for row in notMoved {
+            let tp = TopicPartition(try row.decode(0), try row.decode(1))
+            let range = batch.ranges[tp]!
+            guard predecessor?.partitions.contains(tp) != true, try conn.update("""
+                INSERT INTO consumer_offsets (topic, partition, next_offset, high_watermark) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
+                """, [tp.topic, tp.partition, range.last + 1, batch.highWatermarks[tp]]) == 1
+            else { throw Fenced(partition: tp, from: range.first) }
         }
+        for (tp, range) in batch.ranges { result.offsets[tp] = range.last + 1 }
 
         // 3. Subjects must be on the roster; the others wait in quarantine for it. A subject the
         // roster gained since it was read ahead has its facts stored now.
