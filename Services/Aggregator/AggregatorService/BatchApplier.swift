@@ -34,7 +34,7 @@ enum BatchApplier {
         var highWatermarks: [TopicPartition: Int64] = [:]
         /// All valid facts as COPY rows, encoded ahead: used as is when every one of them is new.
         var copyData: BinaryCopyData?
-        /// The roster entries of the valid events' subjects, read ahead of the transaction.
+        /// The roster as read ahead of the transaction.
         var roster: ViewMaintenance.RosterAhead?
         /// The sequence numbers of the valid events, as runs per source.
         var sequenceRuns: [(source: String, first: Int64, last: Int64)] = []
@@ -172,7 +172,7 @@ enum BatchApplier {
 
     /// Stores the facts not seen before (by event id, also within `facts`) and moves the view by
     /// what they say; returns how many were new. The caller holds the view lock.
-    static func applyFacts(_ facts: [Fact], roster: [String: ViewMaintenance.RosterEntry], on conn: PostgresConnection) throws -> Int {
+    static func applyFacts(_ facts: [Fact], roster: ViewMaintenance.RosterEntries, on conn: PostgresConnection) throws -> Int {
         let new = try copyNew(facts, encoded: nil, on: conn)
         guard !new.isEmpty else { return 0 }
         try ViewMaintenance.apply(new, roster: roster, on: conn)

@@ -67,6 +67,9 @@ final class EventConsumer: Service, Sendable {
             configuration.topics.map { .init(name: $0, partitions: 12) } + [.init(name: configuration.deadLetterTopic, partitions: 1)], timeout: .seconds(10))
         try consumer.subscribe(topics: configuration.topics)
         defer { offsets.close() }
+        // The whole roster is read while the group forms.
+        var roster = ViewMaintenance.RosterAhead()
+        do { try await roster.update(from: db) } catch { logger.warning("could not read the roster ahead", metadata: ["error": "\(error)"]) }
         // Two batches may be in Postgres at once — the older one holding the view lock, the newer
         // one storing its facts meanwhile — while the next is polled and decoded here.
         var inFlight: [(task: Task<BatchApplier.Result, any Error>, locked: Baton)] = []
@@ -100,11 +103,9 @@ final class EventConsumer: Service, Sendable {
                 var prepared = batch.isEmpty ? nil : BatchApplier.prepare(batch)
                 let prepareTime = ContinuousClock.now - preparing
                 if let partitions = prepared?.ranges.keys { prepared?.highWatermarks = consumer.cachedHighWatermarks(partitions) }
-                // The roster entries are read while the previous batch is still being applied;
-                // the transaction checks that the roster has not changed since.
-                if let subjects = prepared?.subjects {
-                    prepared?.roster = try? await db.withConnection { try ViewMaintenance.RosterAhead.read(subjects, on: $0) }
-                }
+                // The roster is brought up to date while the previous batch is still being applied;
+                // the transaction checks that it has not changed since.
+                if prepared != nil, (try? await roster.update(from: db)) != nil { prepared?.roster = roster }
                 // The next batch goes to Postgres while the previous one is still applied there,
                 // once the one before that committed (its offsets go to Kafka meanwhile). With
                 // nothing new, the batches in flight are waited for.

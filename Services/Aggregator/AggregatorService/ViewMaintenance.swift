@@ -22,38 +22,142 @@ enum ViewMaintenance {
         let active: Bool
 
         /// The entries of `codes` that are on the roster.
-        static func load(_ codes: some Sequence<String>, on conn: PostgresConnection) throws -> [String: RosterEntry] {
-            try RosterAhead.read(codes, on: conn).entries
+        static func load(_ codes: some Sequence<String>, on conn: PostgresConnection) throws -> RosterEntries {
+            var entries = RosterEntries()
+            for row in try conn.query("SELECT code, county, type, active FROM subjects WHERE code = ANY($1::text[])", [PostgresArray(Array(Set(codes)))]) {
+                entries.set(RosterEntry(code: try row.decode(0), county: try row.decode(1), type: try row.decode(2), active: try row.decode(3)))
+            }
+            return entries
         }
     }
 
-    /// Roster entries read ahead of a batch's transaction (off its critical path), with the
-    /// roster's version then: the newest `subject_versions` id. Every roster change is made under
-    /// the view lock and adds a version, so under the lock an unchanged version means the entries
-    /// are still what the roster says.
-    struct RosterAhead: Sendable {
-        let entries: [String: RosterEntry]
-        let version: Int64
+    /// Roster entries by subject code, held compactly for the whole roster of a province: a code
+    /// packed into two integers (no string on the heap), the index of its (county, type) pair, and
+    /// whether it is active — ~32 bytes a subject. A code that does not pack (longer than 20
+    /// characters, or not digits and capitals) is kept as it is.
+    struct RosterEntries: Sendable {
+        private struct Slot {
+            var place: UInt32
+            var active: Bool
+        }
 
-        /// Reads the entries of `codes` and the version in one statement (one snapshot).
-        static func read(_ codes: some Sequence<String>, on conn: PostgresConnection) throws -> RosterAhead {
-            var entries: [String: RosterEntry] = [:]
-            var version: Int64 = 0
-            for row in try conn.query("""
-                WITH v AS (SELECT coalesce(max(id), 0) AS version FROM subject_versions)
-                SELECT v.version, s.code, s.county, s.type, s.active FROM v LEFT JOIN subjects s ON s.code = ANY($1::text[])
-                """, [PostgresArray(Array(Set(codes)))]) {
-                version = try row.decode(0)
-                guard let code = try row.decode(1, as: String?.self) else { continue }
-                entries[code] = RosterEntry(code: code, county: try row.decode(2), type: try row.decode(3), active: try row.decode(4))
+        private struct Place: Hashable {
+            let county: String
+            let type: String
+        }
+
+        /// Up to 20 characters of `0-9A-Z`, 6 bits each (0 = none).
+        private struct PackedCode: Hashable {
+            var high: UInt64 = 0
+            var low: UInt64 = 0
+
+            init?(_ code: String) {
+                var count = 0
+                for byte in code.utf8 {
+                    let value: UInt64
+                    switch byte {
+                    case UInt8(ascii: "0")...UInt8(ascii: "9"): value = UInt64(byte - UInt8(ascii: "0")) + 1
+                    case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = UInt64(byte - UInt8(ascii: "A")) + 11
+                    default: return nil
+                    }
+                    guard count < 20 else { return nil }
+                    if count < 10 { high = high << 6 | value } else { low = low << 6 | value }
+                    count += 1
+                }
             }
-            return RosterAhead(entries: entries, version: version)
+        }
+
+        private var slots: [PackedCode: Slot] = [:]
+        private var others: [String: Slot] = [:]
+        private var places: [Place] = []
+        private var placeIndex: [Place: UInt32] = [:]
+
+        var count: Int { slots.count + others.count }
+
+        subscript(code: String) -> RosterEntry? {
+            let slot = if let packed = PackedCode(code) { slots[packed] } else { others[code] }
+            guard let slot else { return nil }
+            let place = places[Int(slot.place)]
+            return RosterEntry(code: code, county: place.county, type: place.type, active: slot.active)
+        }
+
+        mutating func set(_ entry: RosterEntry) {
+            let place = Place(county: entry.county, type: entry.type)
+            let index = placeIndex[place] ?? {
+                places.append(place)
+                placeIndex[place] = UInt32(places.count - 1)
+                return UInt32(places.count - 1)
+            }()
+            let slot = Slot(place: index, active: entry.active)
+            if let packed = PackedCode(entry.code) { slots[packed] = slot } else { others[entry.code] = slot }
+        }
+    }
+
+    /// The roster entries a batch is applied with, and the roster's version they are as of: the
+    /// newest `subject_versions` id. Every roster change is made under the view lock and adds a
+    /// version, so under the lock an unchanged version means the entries are still what the roster says.
+    ///
+    /// The consumer keeps one for the whole roster, so that a batch's subjects are looked up
+    /// without a query (reading them cost Postgres as much per batch as the record states), and
+    /// brings it up to date before each batch from the versions added since: all of them the first time.
+    struct RosterAhead: Sendable {
+        var entries = RosterEntries()
+        /// The newest version applied; -1 before the first update.
+        private(set) var version: Int64 = -1
+
+        init() {}
+
+        init(entries: RosterEntries, version: Int64) {
+            self.entries = entries
+            self.version = version
         }
 
         /// The entries if the roster has not changed since they were read; the caller holds the view lock.
-        func unchanged(on conn: PostgresConnection) throws -> [String: RosterEntry]? {
+        func unchanged(on conn: PostgresConnection) throws -> RosterEntries? {
             let now = try conn.query("SELECT coalesce(max(id), 0) FROM subject_versions")[0].decode(0, as: Int64.self)
             return now == version ? entries : nil
+        }
+
+        /// Brings the entries up to the roster's newest version, reading `page` versions at a time
+        /// (one query that finds nothing when the roster has not changed); the first time, the
+        /// roster as it stands.
+        mutating func update(from db: PostgresClient, page: Int = 50_000) async throws {
+            guard version >= 0 else {
+                self = try await db.withTransaction { try Self.whole(on: $0, page: page) }
+                return
+            }
+            while true {
+                let since = version
+                let versions = try await db.withConnection { try Self.versions(after: since, limit: page, on: $0) }
+                for (id, entry) in versions {
+                    entries.set(entry)
+                    version = id
+                }
+                if versions.count < page { return }
+            }
+        }
+
+        /// The whole roster and its version, as one snapshot, read `page` subjects at a time (the
+        /// caller's transaction has just begun).
+        static func whole(on conn: PostgresConnection, page: Int) throws -> RosterAhead {
+            try conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            var ahead = RosterAhead(entries: RosterEntries(), version: try conn.query("SELECT coalesce(max(id), 0) FROM subject_versions")[0].decode(0))
+            var after = ""
+            while true {
+                let rows = try conn.query("SELECT code, county, type, active FROM subjects WHERE code > $1 ORDER BY code LIMIT $2", [after, page])
+                for row in rows {
+                    let entry = RosterEntry(code: try row.decode(0), county: try row.decode(1), type: try row.decode(2), active: try row.decode(3))
+                    ahead.entries.set(entry)
+                    after = entry.code
+                }
+                if rows.count < page { return ahead }
+            }
+        }
+
+        static func versions(after id: Int64, limit: Int, on conn: PostgresConnection) throws -> [(Int64, RosterEntry)] {
+            try conn.query("SELECT id, code, county, type, active FROM subject_versions WHERE id > $1 ORDER BY id LIMIT $2", [id, limit]).map { row in
+                (try row.decode(0), RosterEntry(code: try row.decode(1), county: try row.decode(2), type: try row.decode(3), active: try row.decode(4)))
+            }
         }
     }
 
@@ -88,7 +192,7 @@ enum ViewMaintenance {
 
     /// Merges new facts (never applied before, subjects on `roster`) into the record states
     /// and moves the counters by the difference each record's change makes.
-    static func apply(_ facts: [Fact], roster: [String: RosterEntry], on conn: PostgresConnection) throws {
+    static func apply(_ facts: [Fact], roster: RosterEntries, on conn: PostgresConnection) throws {
         // 1. The records as stored, then as the new facts leave them.
         var states: [String: RecordState] = [:]
         for row in try conn.query("""
@@ -283,17 +387,17 @@ enum ViewMaintenance {
 
     /// Notes per feed the newest fact time, the time of this application and the facts added.
     static func touchFeeds(_ facts: [Fact], on conn: PostgresConnection) throws {
-        var feeds: [String: (newest: Timestamp, count: Int64)] = [:]
+        var feeds: [EventSource: (newest: Timestamp, count: Int64)] = [:]
         for fact in facts {
-            let current = feeds[fact.event.source.rawValue]
-            feeds[fact.event.source.rawValue] = (max(current?.newest ?? fact.event.time, fact.event.time), (current?.count ?? 0) + 1)
+            let current = feeds[fact.event.source]
+            feeds[fact.event.source] = (max(current?.newest ?? fact.event.time, fact.event.time), (current?.count ?? 0) + 1)
         }
-        let sources = feeds.keys.sorted()
+        let sources = feeds.keys.sorted { $0.rawValue < $1.rawValue }
         try conn.query("""
             INSERT INTO feeds AS f (source, newest_fact, last_applied_at, facts)
             SELECT source, newest, now(), count FROM unnest($1::text[], $2::timestamptz[], $3::bigint[]) AS u(source, newest, count)
             ON CONFLICT (source) DO UPDATE
                 SET newest_fact = greatest(f.newest_fact, excluded.newest_fact), last_applied_at = now(), facts = f.facts + excluded.facts
-            """, [PostgresArray(sources), PostgresArray(sources.map { feeds[$0]!.newest.description }), PostgresArray(sources.map { feeds[$0]!.count })])
+            """, [PostgresArray(sources.map(\.rawValue)), PostgresArray(sources.map { feeds[$0]!.newest.description }), PostgresArray(sources.map { feeds[$0]!.count })])
     }
 }
