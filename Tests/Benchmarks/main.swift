@@ -43,6 +43,16 @@ await measure("decode + validate CloudEvent", items: count) {
     for bytes in encoded { _ = try! CloudEvent.decode(bytes) }
 }
 
+// Array parameters (`= ANY($1)`, `unnest($1)`) travel as text: the aggregator sends tens of
+// thousands of elements a batch (record ids, counters' keys).
+let idChunks = stride(from: 0, to: events.count, by: 5_000).map { events[$0..<min($0 + 5_000, events.count)].map(\.id) }
+await measure("encode array parameters (PostgresArray, 5,000 ids)", items: count, unit: "elements") {
+    for ids in idChunks { _ = PostgresArray(ids).postgresText }
+}
+await measure("reference: the same by string interpolation", items: count, unit: "elements") {
+    for ids in idChunks { _ = "{" + ids.map { "\"\($0)\"" }.joined(separator: ",") + "}" }
+}
+
 // MARK: - Kafka
 
 let topic = "bench.raw.\(UUID().uuidString.prefix(8))"
