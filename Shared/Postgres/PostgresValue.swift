@@ -138,23 +138,31 @@ public struct PostgresArray<Element: PostgresEncodable>: PostgresEncodable {
     public init(_ elements: [Element?]) { self.elements = elements }
 
     public var postgresText: String {
+        // Called through the protocol, so generic code: a plain loop (no `enumerated()`, whose
+        // tuples cost a metadata lookup each) and every element written straight into `out`,
+        // escaped afterwards only when it holds a quote or a backslash.
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
         var out: [UInt8] = [UInt8(ascii: "{")]
         out.reserveCapacity(elements.count * 16 + 2)
-        var scratch: [UInt8] = []
-        for (i, element) in elements.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
+        var first = true
+        for element in elements {
+            if first { first = false } else { out.append(UInt8(ascii: ",")) }
             guard let element else {
                 out.append(contentsOf: "NULL".utf8)
                 continue
             }
-            scratch.removeAll(keepingCapacity: true)
-            element.appendPostgresText(to: &scratch)
-            out.append(UInt8(ascii: "\""))
-            for byte in scratch {
-                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { out.append(UInt8(ascii: "\\")) }
-                out.append(byte)
+            out.append(quote)
+            let start = out.count
+            element.appendPostgresText(to: &out)
+            if out[start...].contains(where: { $0 == quote || $0 == backslash }) {
+                let raw = Array(out[start...])
+                out.removeSubrange(start...)
+                for byte in raw {
+                    if byte == quote || byte == backslash { out.append(backslash) }
+                    out.append(byte)
+                }
             }
-            out.append(UInt8(ascii: "\""))
+            out.append(quote)
         }
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)

@@ -228,12 +228,14 @@ enum ViewMaintenance {
         // 2. The differences: counters, and live breaches per subject and year.
         var figures: [FigureKey: Int64] = [:]
         var breaches: [SubjectYear: Breaches] = [:]
+        func count(_ state: RecordState?, _ sign: Int64) {
+            guard let state, state.isLive, let year = state.year else { return }
+            for (metric, value) in state.figures(defaultDeadlineDays: days) { figures[FigureKey(year: year, county: state.county, metric: metric), default: 0] += sign * value }
+            if let zero = state.breach { breaches[SubjectYear(subject: state.subject, year: year), default: Breaches()].add(zero, sign) }
+        }
         for new in changed {
-            for (state, sign) in [(stored[new.recordId], Int64(-1)), (new, 1)] {
-                guard let state, state.isLive, let year = state.year else { continue }
-                for (metric, value) in state.figures(defaultDeadlineDays: days) { figures[FigureKey(year: year, county: state.county, metric: metric), default: 0] += sign * value }
-                if let zero = state.breach { breaches[SubjectYear(subject: state.subject, year: year), default: Breaches()].add(zero, sign) }
-            }
+            count(stored[new.recordId], -1)
+            count(new, 1)
         }
         try write(changed, stored: stored, defaultDeadlineDays: days, on: conn)
 
