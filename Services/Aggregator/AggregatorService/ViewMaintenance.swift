@@ -99,7 +99,8 @@ enum ViewMaintenance {
     ///
     /// The consumer keeps one for the whole roster, so that a batch's subjects are looked up
     /// without a query (reading them cost Postgres as much per batch as the record states), and
-    /// brings it up to date before each batch from the versions added since: all of them the first time.
+    /// brings it up to date before each batch from the versions added since (the first time it reads
+    /// the roster as it stands, from `subjects`).
     struct RosterAhead: Sendable {
         var entries = RosterEntries()
         /// The newest version applied; -1 before the first update.
