@@ -82,7 +82,7 @@ public struct CloudEvent: Sendable, Hashable {
         let source: EventSource = try f.enumeration("source")
         let typeName = try f.string("type")
         guard let type = EventType(wireName: typeName) else {
-            throw ContractViolation("type", "\"\(typeName)\" is not an event type of the contract (e.g. cn.threezero.petition.registered.v1)")
+            throw ContractViolation.unknownType(typeName)
         }
         guard type.mayComeFrom(source) else {
             throw ContractViolation("type", "\(typeName) may not come from \(source.rawValue)")
@@ -92,6 +92,9 @@ public struct CloudEvent: Sendable, Hashable {
         let sequenceText = try f.string("sequence")
         guard sequenceText.utf8.count == 20, sequenceText.utf8.allSatisfy(SubjectCode.isDigit), let sequence = UInt64(sequenceText) else {
             throw ContractViolation("sequence", "must be a 20-digit zero-padded number, got \"\(sequenceText)\"")
+        }
+        guard Bounds.sequence.contains(sequence) else {
+            throw ContractViolation("sequence", "must be at most \(Bounds.sequence.upperBound) (2^63 − 1), got \(sequenceText)")
         }
         if let contentType = try f.optionalString("datacontenttype"), contentType != "application/json" {
             throw ContractViolation("datacontenttype", "must be application/json, got \"\(contentType)\"")

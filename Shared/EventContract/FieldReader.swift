@@ -66,22 +66,27 @@ public struct FieldReader: Sendable {
         return b
     }
 
-    public func integer(_ name: String, min: Int64) throws(ContractViolation) -> Int64 {
-        try checkedInteger(name, try required(name), min: min)
+    public func integer(_ name: String, in range: ClosedRange<Int64>) throws(ContractViolation) -> Int64 {
+        try checkedInteger(name, try required(name), in: range)
     }
 
-    public func optionalInteger(_ name: String, min: Int64) throws(ContractViolation) -> Int64? {
+    public func optionalInteger(_ name: String, in range: ClosedRange<Int64>) throws(ContractViolation) -> Int64? {
         guard let value = value(name) else { return nil }
-        return try checkedInteger(name, value, min: min)
+        return try checkedInteger(name, value, in: range)
     }
 
-    func checkedInteger(_ name: String, _ value: JSONValue, min: Int64) throws(ContractViolation) -> Int64 {
-        guard case .integer(let n) = value else { throw ContractViolation(at(name), "must be a whole number, got \(value.kind)") }
-        guard n >= min else { throw ContractViolation(at(name), "must be at least \(min), got \(n)") }
+    func checkedInteger(_ name: String, _ value: JSONValue, in range: ClosedRange<Int64>) throws(ContractViolation) -> Int64 {
+        guard case .integer(let n) = value else {
+            if case .number(let d) = value, d == d.rounded(), d.isFinite {
+                throw ContractViolation(at(name), "must be between \(range.lowerBound) and \(range.upperBound), got \(d)")
+            }
+            throw ContractViolation(at(name), "must be a whole number, got \(value.kind)")
+        }
+        guard range.contains(n) else { throw ContractViolation(at(name), "must be between \(range.lowerBound) and \(range.upperBound), got \(n)") }
         return n
     }
 
-    public func optionalDecimal(_ name: String, min: Double) throws(ContractViolation) -> Double? {
+    public func optionalDecimal(_ name: String, in range: ClosedRange<Double>) throws(ContractViolation) -> Double? {
         guard let value = value(name) else { return nil }
         let n: Double
         switch value {
@@ -89,7 +94,9 @@ public struct FieldReader: Sendable {
         case .number(let d): n = d
         default: throw ContractViolation(at(name), "must be a number, got \(value.kind)")
         }
-        guard n >= min, n.isFinite else { throw ContractViolation(at(name), "must be at least \(min), got \(n)") }
+        guard n.isFinite, range.contains(n) else {
+            throw ContractViolation(at(name), "must be between \(range.lowerBound) and \(range.upperBound), got \(n)")
+        }
         return n
     }
 
@@ -128,6 +135,7 @@ public struct FieldReader: Sendable {
         guard let t = Timestamp(rfc3339: s) else {
             throw ContractViolation(at(name), "\"\(s)\" is not an RFC 3339 time with an offset, e.g. 2026-03-01T09:30:00+08:00")
         }
+        guard Bounds.time.contains(t) else { throw ContractViolation(at(name), "\"\(s)\" is not \(Bounds.timeDescription)") }
         return t
     }
 

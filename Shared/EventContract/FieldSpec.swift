@@ -5,10 +5,10 @@ public struct FieldSpec: Sendable, Hashable {
         case uuid
         case text
         case boolean
-        /// RFC 3339 with an offset
+        /// RFC 3339 with an offset, within `Bounds.time`
         case timestamp
-        case integer(min: Int64)
-        case decimal(min: Double)
+        case integer(ClosedRange<Int64>)
+        case decimal(ClosedRange<Double>)
         case enumeration([String])
         case subjectCode
         case countyCode
@@ -30,15 +30,20 @@ public struct FieldSpec: Sendable, Hashable {
         FieldSpec(name, .enumeration(E.allCases.map(\.rawValue)))
     }
 
+    /// A whole number as a JSON integer (as the schema files write it).
+    static func number(_ d: Double) -> JSONValue { d == d.rounded() && abs(d) < 9e15 ? .integer(Int64(d)) : .number(d) }
+
     /// The field as a JSON Schema fragment (as written in the Schemas folder).
     public var jsonSchema: [String: JSONValue] {
         switch kind {
         case .uuid: ["type": .string("string"), "format": .string("uuid")]
         case .text: ["type": .string("string"), "minLength": .integer(1), "maxLength": .integer(500)]
         case .boolean: ["type": .string("boolean")]
-        case .timestamp: ["type": .string("string"), "format": .string("date-time")]
-        case .integer(let min): ["type": .string("integer"), "minimum": .integer(min)]
-        case .decimal(let min): ["type": .string("number"), "minimum": min == min.rounded() ? .integer(Int64(min)) : .number(min)]
+        case .timestamp:
+            ["type": .string("string"), "format": .string("date-time"), "pattern": .string(Bounds.timePattern),
+             "description": .string("RFC 3339 with an offset, \(Bounds.timeDescription)")]
+        case .integer(let range): ["type": .string("integer"), "minimum": .integer(range.lowerBound), "maximum": .integer(range.upperBound)]
+        case .decimal(let range): ["type": .string("number"), "minimum": Self.number(range.lowerBound), "maximum": Self.number(range.upperBound)]
         case .enumeration(let values): ["type": .string("string"), "enum": .array(values.map(JSONValue.string))]
         case .subjectCode: ["type": .string("string"), "pattern": .string(SubjectCode.pattern)]
         case .countyCode: ["type": .string("string"), "pattern": .string("^[0-9]{6}$")]

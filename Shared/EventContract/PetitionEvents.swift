@@ -26,7 +26,7 @@ public struct PetitionRegistered: EventPayload {
     public static let fields: [FieldSpec] = [
         FieldSpec("petitionId", .uuid),
         .oneOf("channel", PetitionChannel.self),
-        FieldSpec("persons", .integer(min: 1)),
+        FieldSpec("persons", .integer(Bounds.persons)),
         .oneOf("lodgedLevel", LodgedLevel.self),
         FieldSpec("collective", .boolean),
         .oneOf("origin", PetitionOrigin.self),
@@ -36,7 +36,7 @@ public struct PetitionRegistered: EventPayload {
     public init(reading f: FieldReader) throws(ContractViolation) {
         petitionId = try f.uuid("petitionId")
         channel = try f.enumeration("channel")
-        persons = try f.integer("persons", min: 1)
+        persons = try f.integer("persons", in: Bounds.persons)
         lodgedLevel = try f.enumeration("lodgedLevel")
         collective = try f.bool("collective")
         origin = try f.enumeration("origin")

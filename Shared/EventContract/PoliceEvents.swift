@@ -42,12 +42,12 @@ public struct CaseSolved: EventPayload {
 
     public static let fields: [FieldSpec] = [
         FieldSpec("caseId", .uuid),
-        .optional("suspects", .integer(min: 0)),
+        .optional("suspects", .integer(Bounds.suspects)),
     ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
         caseId = try f.uuid("caseId")
-        suspects = try f.optionalInteger("suspects", min: 0)
+        suspects = try f.optionalInteger("suspects", in: Bounds.suspects)
     }
 }
 

@@ -64,16 +64,16 @@ public struct AccidentReported: EventPayload {
     public static let fields: [FieldSpec] = [
         FieldSpec("accidentId", .uuid),
         FieldSpec("kind", .text),
-        FieldSpec("deaths", .integer(min: 0)),
-        FieldSpec("injuries", .integer(min: 0)),
-        .optional("directLossYuan", .decimal(min: 0)),
+        FieldSpec("deaths", .integer(Bounds.casualties)),
+        FieldSpec("injuries", .integer(Bounds.casualties)),
+        .optional("directLossYuan", .decimal(Bounds.directLossYuan)),
     ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
         accidentId = try f.uuid("accidentId")
         kind = try f.string("kind")
-        deaths = try f.integer("deaths", min: 0)
-        injuries = try f.integer("injuries", min: 0)
-        directLossYuan = try f.optionalDecimal("directLossYuan", min: 0)
+        deaths = try f.integer("deaths", in: Bounds.casualties)
+        injuries = try f.integer("injuries", in: Bounds.casualties)
+        directLossYuan = try f.optionalDecimal("directLossYuan", in: Bounds.directLossYuan)
     }
 }

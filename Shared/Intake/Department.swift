@@ -54,16 +54,19 @@ public struct Department: Sendable {
             .init("roster") { roster.isReady ? (true, "loaded") : (false, "not read yet from \(EventSource.roster.topic)") },
             .init("outbox") {
                 let backlog = try? await db.withConnection { try Outbox.backlog(on: $0) }
-                return (true, backlog.map { "backlog \($0)" } ?? "backlog unknown")
+                let (ready, relayDetail) = await relay.readiness()
+                return (ready, (backlog.map { "backlog \($0)" } ?? "backlog unknown") + ", " + relayDetail)
             },
         ], openAPI: DepartmentOpenAPI.document(title: title, description: summary, kinds: kinds, extraPaths: extraPaths))
-        RecordController(kinds: kinds, db: db).addRoutes(to: router)
+        RecordController(kinds: kinds, db: db, retention: configuration.idempotencyRetention).addRoutes(to: router)
+        let janitor = IdempotencyJanitor(db: db, retention: configuration.idempotencyRetention, logger: logger)
         extraRoutes(router, db)
 
         return Application(
             router: router,
+            server: configuration.server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: name),
-            services: [CloseOnShutdown { await db.shutdown() }, relay, roster],
+            services: [CloseOnShutdown { await db.shutdown() }, relay, roster, janitor],
             logger: logger)
     }
 

@@ -115,7 +115,9 @@ public enum DepartmentOpenAPI {
     }
 
     static func requestSchema(fields: [FieldSpec], idField: String, subject: Bool, privateFields: PrivateFields?) -> JSONValue {
-        var properties: [String: JSONValue] = ["time": ["type": "string", "format": "date-time", "description": "When the fact happened (RFC 3339 with offset)"]]
+        var time = FieldSpec("time", .timestamp).jsonSchema
+        time["description"] = .string("When the fact happened (RFC 3339 with an offset, \(Bounds.timeDescription))")
+        var properties: [String: JSONValue] = ["time": .object(time)]
         var required: [JSONValue] = ["time"]
         if subject {
             properties["subject"] = ["type": "string", "pattern": .string(SubjectCode.pattern), "description": "The creation subject's code (on the roster)"]

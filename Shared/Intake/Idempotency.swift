@@ -32,13 +32,23 @@ public struct IdempotencyKey: Sendable {
 }
 
 public enum Idempotency {
+    /// How long a key is remembered (`IDEMPOTENCY_RETENTION_HOURS`): a client's retries come within
+    /// minutes; a key older than this is forgotten, and the same key then registers anew.
+    public static let defaultRetention = Duration.seconds(24 * 3600)
+
     /// Runs `write` in a transaction that also stores its response under `key`; with a key seen
     /// before, returns the stored response and writes nothing.
-    public static func run(_ db: PostgresClient, key: IdempotencyKey?,
+    public static func run(_ db: PostgresClient, key: IdempotencyKey?, retention: Duration = defaultRetention,
                            _ write: @escaping @Sendable (PostgresConnection) throws -> StoredResponse) async throws -> StoredResponse {
-        try await db.withConnection { conn in
+        let seconds = retention.components.seconds
+        return try await db.withConnection { conn in
             do {
                 return try conn.transaction { conn in
+                    if let key {
+                        try conn.update(
+                            "DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2 AND created_at < now() - make_interval(secs => $3)",
+                            [key.principal, key.key, seconds])
+                    }
                     if let key, let earlier = try stored(key, on: conn) { return earlier }
                     let response = try write(conn)
                     if let key {
@@ -54,6 +64,12 @@ public enum Idempotency {
                 return earlier
             }
         }
+    }
+
+    /// Forgets the keys older than `retention`; returns how many.
+    @discardableResult
+    public static func expire(olderThan retention: Duration = defaultRetention, on conn: PostgresConnection) throws -> Int {
+        try conn.update("DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)", [retention.components.seconds])
     }
 
     static func stored(_ key: IdempotencyKey, on conn: PostgresConnection) throws -> StoredResponse? {

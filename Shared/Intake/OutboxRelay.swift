@@ -27,6 +27,9 @@ public final class OutboxRelay: Service, Sendable {
         public var topicConfig: [String: String] = [:]
         /// How often an idle relay makes sure its topic still exists (and publishes the outbox again if it was lost).
         public var topicCheckInterval = Duration.seconds(10)
+        /// How long a leader may fail to publish before it gives its lease up, so that another
+        /// instance (which may reach the broker) takes over; it then stands back for a lease period.
+        public var giveUpAfter = Duration.seconds(15)
 
         public init(source: EventSource, topic: String? = nil) {
             self.source = source
@@ -43,6 +46,9 @@ public final class OutboxRelay: Service, Sendable {
     let instance = UUID().uuidString
     let backlogGauge: Gauge
     let published: Counter
+    let leaderGauge: Gauge
+    /// Why this relay cannot publish, once it gave its lease up for it (nil while it can).
+    let givenUp = Mutex<String?>(nil)
 
     /// `makeProducer` makes the relay's producer, and a fresh one after a failed batch: an
     /// idempotent producer whose broker lost its state (restarted empty) may never recover.
@@ -56,13 +62,42 @@ public final class OutboxRelay: Service, Sendable {
         self.logger = logger
         backlogGauge = Gauge(label: "outbox_backlog", dimensions: [("topic", configuration.topic)])
         published = Counter(label: "outbox_published_total", dimensions: [("topic", configuration.topic)])
+        leaderGauge = Gauge(label: "outbox_relay_leader", dimensions: [("topic", configuration.topic)])
+    }
+
+    /// Whether this instance should receive requests: not while it gave up publishing and another
+    /// instance holds the lease (requests are better sent there). A relay alone, or all of them
+    /// cut off from the broker, stays ready: the department keeps taking records, the outbox keeps them.
+    public func readiness() async -> (ready: Bool, detail: String) {
+        guard let reason = givenUp.withLock({ $0 }) else { return (true, "publishing") }
+        let instance = instance
+        let otherLeads = (try? await db.withConnection { conn in
+            try conn.query("SELECT 1 FROM outbox_relay WHERE id = 1 AND leader IS DISTINCT FROM $1 AND lease_until > now()", [instance]).isEmpty == false
+        }) ?? false
+        return (!otherLeads, "cannot publish, lease given up: \(reason)" + (otherLeads ? " (another instance publishes)" : ""))
+    }
+
+    /// Gives the lease up if this instance holds it.
+    func releaseLease() async {
+        let instance = instance
+        _ = try? await db.withConnection { conn in
+            try conn.update("UPDATE outbox_relay SET leader = NULL, lease_until = NULL WHERE id = 1 AND leader = $1", [instance])
+        }
+        leaderGauge.record(0)
     }
 
     public func run() async throws {
         var failures = 0
         var topicReady = false
         var lastTopicCheck: ContinuousClock.Instant?
+        var failingSince: ContinuousClock.Instant?
+        var standBackUntil: ContinuousClock.Instant?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if let until = standBackUntil, ContinuousClock.now < until {
+                try? await Task.sleep(for: min(.milliseconds(500), until - ContinuousClock.now))
+                continue
+            }
+            standBackUntil = nil
             do {
                 if !topicReady {
                     try await admin.createTopics([.init(name: configuration.topic, partitions: configuration.partitions, config: configuration.topicConfig)],
@@ -71,6 +106,7 @@ public final class OutboxRelay: Service, Sendable {
                 }
                 let count = try await publishBatch()
                 failures = 0
+                failingSince = nil
                 if count == 0 {
                     // Idle: now and then, make sure the topic still holds what was published.
                     if lastTopicCheck.map({ ContinuousClock.now - $0 > configuration.topicCheckInterval }) ?? true {
@@ -81,6 +117,17 @@ public final class OutboxRelay: Service, Sendable {
                 }
             } catch {
                 failures += 1
+                let since = failingSince ?? ContinuousClock.now
+                failingSince = since
+                if ContinuousClock.now - since >= configuration.giveUpAfter {
+                    // This instance reaches Postgres but not the broker: another one may reach both.
+                    givenUp.withLock { $0 = String("\(error)".prefix(500)) }
+                    await releaseLease()
+                    logger.error("outbox relay gives its lease up: it could not publish for \(configuration.giveUpAfter)",
+                                 metadata: ["topic": "\(configuration.topic)", "error": "\(error)"])
+                    failingSince = nil
+                    standBackUntil = ContinuousClock.now + .seconds(max(1, configuration.leaseSeconds))
+                }
                 topicReady = false  // a broker that came back empty needs the topic again
                 if let failed = producer.withLock({ p in defer { p = nil }; return p }) { await failed.close(timeout: .seconds(1)) }
                 let backoff = min(5_000, 100 << min(failures, 6))
@@ -180,7 +227,11 @@ public final class OutboxRelay: Service, Sendable {
                 return Pending(position: try row.decode(0), sequence: sequence, event: event)
             }
         }
-        guard let pending else { return 0 }  // another instance holds the lease
+        guard let pending else {  // another instance holds the lease
+            leaderGauge.record(0)
+            return 0
+        }
+        leaderGauge.record(1)
         if pending.isEmpty {
             backlogGauge.record(0)
             return 0
@@ -229,6 +280,7 @@ public final class OutboxRelay: Service, Sendable {
                 return 0
             }
             published.increment(by: acknowledged)
+            givenUp.withLock { $0 = nil }
             if outcome.wentBack { try await republishAll(reason: "offsets lower than before") }
         }
         if acknowledged < results.count, case .failure(let error) = results[acknowledged] {

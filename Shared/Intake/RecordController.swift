@@ -19,7 +19,11 @@ public struct RecordController: Sendable {
     let db: PostgresClient
     let store = RecordStore()
 
-    public init(kinds: [RecordKind], db: PostgresClient) {
+    /// How long an `Idempotency-Key` is remembered.
+    var retention = Idempotency.defaultRetention
+
+    public init(kinds: [RecordKind], db: PostgresClient, retention: Duration = Idempotency.defaultRetention) {
+        self.retention = retention
         self.kinds = kinds
         self.db = db
     }
@@ -57,10 +61,14 @@ public struct RecordController: Sendable {
         fields[idField] = .string(UUIDv7.generate())
         let payload = try EventData.read(.object(fields), as: kind.registers, path: "")
 
-        let key = try idempotencyKey(request, principal, body)
+        // The petitioner's identity is not part of what identifies the request: nothing derived
+        // from it (not even a hash) is kept beside the sealed copy, which erasure removes.
+        var identifying = reader.fields
+        if let privateFields = kind.privateFields { identifying[privateFields.field] = nil }
+        let key = try idempotencyKey(request, principal, .object(identifying))
         let store = store
         let privateData = privateValue
-        let response = try await Idempotency.run(db, key: key) { conn in
+        let response = try await Idempotency.run(db, key: key, retention: retention) { conn in
             let view = try store.register(kind, subject: subject, time: time, payload: payload, privateValue: privateData, actor: principal, on: conn)
             return StoredResponse(status: 201, body: try Self.encode(view))
         }
@@ -97,7 +105,7 @@ public struct RecordController: Sendable {
 
         let key = try idempotencyKey(request, principal, body)
         let store = store
-        let response = try await Idempotency.run(db, key: key) { [note] conn in
+        let response = try await Idempotency.run(db, key: key, retention: retention) { [note] conn in
             let view = try store.act(kind, action, id: recordId, time: time, payload: payload, note: note, actor: principal, on: conn)
             return StoredResponse(status: 200, body: try Self.encode(view))
         }

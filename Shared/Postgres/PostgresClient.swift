@@ -8,6 +8,9 @@ public struct PostgresConfiguration: Sendable {
     public var connectionString: String
     /// Connections (and threads) at most; each runs one closure at a time.
     public var poolSize = 4
+    /// How long one statement may run before the server cancels it (SQLSTATE 57014); nil: no limit.
+    /// A pool that answers readers sets it, so a slow query gives its connection back.
+    public var statementTimeout: Duration?
 
     public init(connectionString: String, poolSize: Int = 4) {
         self.connectionString = connectionString
@@ -59,12 +62,22 @@ public final class PostgresClient: Sendable {
     /// Runs `body` with a connection on a database thread.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         try await threads.runIfActive { [self] in
-            let connection = try idle.withLock { $0.popLast() }?.connection ?? PostgresConnection(connectionString: configuration.connectionString)
+            let connection = try idle.withLock { $0.popLast() }?.connection ?? opened()
             defer {
                 if connection.isHealthy { idle.withLock { $0.append(IdleConnection(connection: connection)) } }
             }
             return try body(connection)
         }
+    }
+
+    /// A new connection with the pool's session settings.
+    func opened() throws -> PostgresConnection {
+        let connection = try PostgresConnection(connectionString: configuration.connectionString)
+        if let timeout = configuration.statementTimeout {
+            let (seconds, attoseconds) = timeout.components
+            try connection.execute("SET statement_timeout = \(max(1, seconds * 1_000 + attoseconds / 1_000_000_000_000_000))")
+        }
+        return connection
     }
 
     /// Runs `body` in a transaction on a database thread.

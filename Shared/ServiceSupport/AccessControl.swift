@@ -91,6 +91,12 @@ public struct TokenDirectory: Sendable {
         return out
     }
 
+    /// The digest of the entry that `principal` (name and role) holds, or nil when there is none
+    /// (any more): a session is tied to it, so it ends when its person's entry leaves or changes.
+    public func entryDigest(of principal: Principal) -> [UInt8]? {
+        entries.first { $0.principal == principal }?.digest
+    }
+
     /// The principal holding `token`, or nil. Every entry is compared, each in constant time,
     /// so the time taken says nothing about which (or whether one) matched.
     public func principal(for token: String) -> Principal? {

@@ -1,5 +1,7 @@
 import Configuration
 import Foundation
+import Hummingbird
+import HummingbirdCore
 import Kafka
 import Logging
 import Postgres
@@ -23,6 +25,12 @@ public struct ServiceConfiguration: Sendable {
     public var kafka: KafkaClientConfiguration
     public var tokens: TokenDirectory
     public var logLevel: Logger.Level
+    /// How long a connection may sit idle, or take to send its request, before it is closed (`HTTP_IDLE_TIMEOUT_SECONDS`).
+    public var idleTimeout: Duration
+    /// The longest a reader's query may run (`DATABASE_STATEMENT_TIMEOUT_SECONDS`), for pools that answer readers.
+    public var readTimeout: Duration
+    /// How long a department remembers an `Idempotency-Key` (`IDEMPOTENCY_RETENTION_HOURS`, 24).
+    public var idempotencyRetention: Duration
 
     public struct Missing: Error, CustomStringConvertible {
         public let description: String
@@ -44,5 +52,14 @@ public struct ServiceConfiguration: Sendable {
         }
         tokens = try TokenDirectory(configuration: reader.string(forKey: "auth.tokens", isSecret: true, default: ""))
         logLevel = Logger.Level(rawValue: reader.string(forKey: "log.level", default: "info")) ?? .info
+        idleTimeout = .seconds(reader.int(forKey: "http.idle.timeout.seconds", default: 60))
+        readTimeout = .seconds(reader.int(forKey: "database.statement.timeout.seconds", default: 10))
+        idempotencyRetention = .seconds(3_600 * max(1, reader.int(forKey: "idempotency.retention.hours", default: 24)))
+    }
+
+    /// The HTTP server every service runs: HTTP/1.1 with the idle timeout.
+    public var server: HTTPServerBuilder {
+        let (seconds, _) = idleTimeout.components
+        return .http1(configuration: .init(idleTimeout: .seconds(seconds)))
     }
 }

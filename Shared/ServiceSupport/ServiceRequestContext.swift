@@ -8,8 +8,12 @@ public struct ServiceRequestContext: RequestContext {
     /// Set by `BearerAuthMiddleware` when the request carried a known token.
     public var principal: Principal?
 
+    /// The peer's address (the sign-in throttles by it).
+    public var remoteAddress: SocketAddress?
+
     public init(source: Source) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
 
     /// Request bodies larger than this are refused with 413 before they are parsed.

@@ -126,7 +126,9 @@ import Testing
                     == published.count + poison.count
             })
             // Each poison event is kept with its reason, bytes, topic, partition and offset, and sent to the dead-letter topic.
-            let refused = try await database.query("SELECT topic, reason, raw, partition, \"offset\" FROM quarantine WHERE kind = 'invalid' ORDER BY id")
+            let refused = try await database.query("""
+                SELECT topic, reason, raw, partition, "offset", kind FROM quarantine WHERE kind IN ('invalid', 'unknown_type') ORDER BY id
+                """)
             #expect(refused.count == poison.count)
             for p in poison {
                 let row = try refused.first { try $0.decode(2, as: Bytea.self).bytes == p.value }
@@ -134,15 +136,18 @@ import Testing
                 let reason = try row?.decode(1, as: String.self) ?? ""
                 #expect(reason.contains(p.reason), "\(p.reason): \(reason)")
                 #expect(try (row?.decode(4, as: Int64.self) ?? -1) >= 0)
+                // A type no version knows waits for one that does; the rest are poison.
+                #expect(try row?.decode(5, as: String.self) == (p.reason == "not an event type" ? "unknown_type" : "invalid"), "\(p.reason)")
             }
             let deadLetters = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: broker.bootstrapServers, groupID: "dlq-check"))
             try deadLetters.subscribe(topics: ["threezero.aggregator.dlq.v1"])
             var lettered: [KafkaMessage] = []
             _ = try await DepartmentHarness.eventually(within: .seconds(30)) {
                 lettered += try await deadLetters.poll(maxMessages: 100, timeout: .milliseconds(200))
-                return lettered.filter { $0.headers.contains { $0.key == "kind" && $0.value == Array("invalid".utf8) } }.count == poison.count
+                return lettered.filter { $0.headers.contains { $0.key == "kind" && ["invalid", "unknown_type"].map { Array($0.utf8) }.contains($0.value) } }.count
+                    == poison.count
             }
-            #expect(Set(lettered.filter { $0.headers.contains { $0.key == "kind" && $0.value == Array("invalid".utf8) } }.map(\.value))
+            #expect(Set(lettered.filter { $0.headers.contains { $0.key == "kind" && ["invalid", "unknown_type"].map { Array($0.utf8) }.contains($0.value) } }.map(\.value))
                 == Set(poison.map(\.value)))
             await deadLetters.close()
             // Nothing counted twice: one fact per distinct event about a known subject.

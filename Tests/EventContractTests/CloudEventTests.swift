@@ -98,7 +98,7 @@ import Testing
 
     @Test func refusesAnOutOfRangeNumber() {
         let data = Samples.petitionData.replacingOccurrences(of: #""persons":2"#, with: #""persons":0"#)
-        #expect(refusal(Samples.envelope(data: data)) == "data.persons: must be at least 1, got 0")
+        #expect(refusal(Samples.envelope(data: data)) == "data.persons: must be between 1 and 100000, got 0")
         let fraction = Samples.petitionData.replacingOccurrences(of: #""persons":2"#, with: #""persons":1.5"#)
         #expect(refusal(Samples.envelope(data: fraction)) == "data.persons: must be a whole number, got a number")
     }

@@ -7,6 +7,7 @@ import Intake
 import Kafka
 import Logging
 import Postgres
+import Synchronization
 import ServiceSupport
 
 /// The command center's service: consumes the department topics into the compliance view, owns
@@ -15,12 +16,22 @@ public enum Aggregator {
     public static func buildApplication(configuration: ServiceConfiguration, reader: ConfigReader, logger: Logger) async throws -> some ApplicationProtocol {
         Librdkafka.logVersion(logger)
         MetricsEndpoint.bootstrap()
+        // Ingestion (the consumer, the roster relay, the checks) has connections of its own, without
+        // a time limit; readers share the other pool, whose statements time out: no reader can
+        // take the connections the consumer needs, nor hold one for long.
         let db = try await openDatabase(configuration.database, logger: logger)
+        var readsConfiguration = configuration.database
+        readsConfiguration.statementTimeout = configuration.readTimeout
+        let reads = PostgresClient(configuration: readsConfiguration, logger: logger)
 
         var consumerConfiguration = EventConsumer.Configuration(kafka: configuration.kafka)
         consumerConfiguration.groupID = reader.string(forKey: "kafka.group.id", default: "threezero-aggregator")
         consumerConfiguration.batchSize = reader.int(forKey: "aggregator.batch.size", default: 5_000)
         let consumer = EventConsumer(configuration: consumerConfiguration, db: db, logger: logger)
+        var stallConfiguration = StallWatch.Configuration()
+        stallConfiguration.stallAfter = .seconds(reader.int(forKey: "aggregator.stall.seconds", default: 60))
+        stallConfiguration.maxRestartsPerMinute = reader.int(forKey: "aggregator.stall.restarts.per.minute", default: 3)
+        let stallWatch = StallWatch(configuration: stallConfiguration, db: db, state: consumer.state, logger: logger)
 
         var relayConfiguration = OutboxRelay.Configuration(source: .roster)
         relayConfiguration.partitions = 1
@@ -44,18 +55,19 @@ public enum Aggregator {
         let checks = ConservationChecks(db: db, queries: queries, interval: .seconds(reader.int(forKey: "aggregator.check.interval.seconds", default: 60)),
                                         logger: logger)
 
-        let router = ServiceRouter.make(tokens: configuration.tokens, checks: [.database(db)], openAPI: AggregatorOpenAPI.document)
-        let api = CommandCenterController(db: db, queries: queries, consumer: consumer.state)
+        let router = ServiceRouter.make(tokens: configuration.tokens, checks: [.database(db), .consumer(consumer.state)], openAPI: AggregatorOpenAPI.document)
+        let api = CommandCenterController(db: reads, queries: queries, consumer: consumer.state)
         api.addRoutes(to: router)
-        let live = LiveUpdates(db: db, logger: logger)
+        let live = LiveUpdates(db: reads, consumer: consumer.state, maxStreams: reader.int(forKey: "dashboard.live.max.streams", default: 200), logger: logger)
         let sessions = DashboardSessions(key: try dashboardKey(reader, logger: logger), tokens: configuration.tokens,
                                          secureCookie: reader.bool(forKey: "dashboard.secure.cookie", default: false))
         DashboardController(api: api, sessions: sessions, library: try DashboardTemplates.library(), live: live).addRoutes(to: router)
 
         return Application(
             router: router,
+            server: configuration.server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "aggregator"),
-            services: [CloseOnShutdown { await db.shutdown() }, relay, consumer, checks, live],
+            services: [CloseOnShutdown { await db.shutdown(); await reads.shutdown() }, relay, consumer, stallWatch, checks, live],
             logger: logger)
     }
 
@@ -79,7 +91,8 @@ public enum Aggregator {
         let db = try await openDatabase(PostgresConfiguration(connectionString: url).database(reader.string(forKey: "database.name", default: "aggregator")),
                                         logger: Logger(label: "threezero.aggregator.import"))
         do {
-            let summary = try await RosterImport.run(text, db: db, progress: progress)
+            let summary = try await RosterImport.run(text, db: db, by: RosterActor(name: ProcessInfo.processInfo.environment["USER"] ?? "command line", via: .commandLine),
+                                                       progress: progress)
             await db.shutdown()
             return summary
         } catch {
@@ -102,5 +115,15 @@ public enum Aggregator {
         ServiceRouter.bootstrapLogging(level: configuration.logLevel)
         let app = try await buildApplication(configuration: configuration, reader: reader, logger: Logger(label: "threezero.aggregator"))
         try await app.runService()
+    }
+}
+
+extension HealthController.Check {
+    /// The consumer moves the view (`StallWatch`): not ready, with the reason, while it is stalled.
+    static func consumer(_ state: ConsumerState) -> Self {
+        .init("consumer") {
+            guard let stall = state.snapshot.withLock({ $0.stall }) else { return (true, "ok") }
+            return (false, "stalled (\(stall.reason.rawValue)): \(stall.detail)")
+        }
     }
 }

@@ -191,6 +191,32 @@ enum AggregatorSchema {
         Migration(11, "sequence multiranges stored uncompressed", """
             ALTER TABLE sequence_seen ALTER COLUMN seen SET STORAGE EXTERNAL;
             """),
+        // A broker that lost its log gives its offsets out again: keyed by offset, a different
+        // message at a reused offset was dropped. Now a message is known by its topic and its
+        // bytes' SHA-256 (an event delivered again is kept once), and its event id is kept where it has one.
+        Migration(12, "quarantine keyed by message", """
+            ALTER TABLE quarantine ADD COLUMN event_id text, ADD COLUMN digest bytea;
+            UPDATE quarantine SET digest = sha256(raw);
+            DELETE FROM quarantine q USING quarantine older WHERE q.topic = older.topic AND q.digest = older.digest AND q.id > older.id;
+            ALTER TABLE quarantine ALTER COLUMN digest SET NOT NULL, DROP CONSTRAINT quarantine_topic_partition_offset_key;
+            CREATE UNIQUE INDEX quarantine_by_message ON quarantine (topic, digest);
+            CREATE INDEX quarantine_unknown_types ON quarantine (id) WHERE kind = 'unknown_type' AND released_at IS NULL;
+            """),
+        // Offsets a consumer found below the log's start (retention, a restore of an old backup):
+        // their events can no longer be read; `/quality` lists them.
+        Migration(13, "offsets that can no longer be read", """
+            CREATE TABLE offsets_unreadable (
+                topic text NOT NULL,
+                partition integer NOT NULL,
+                from_offset bigint NOT NULL,
+                to_offset bigint NOT NULL,      -- exclusive: the log's first offset then
+                noticed_at timestamptz NOT NULL DEFAULT now()
+            );
+            """),
+        // Who changed a subject, how, and what it then was (name and township too).
+        Migration(14, "roster changes say who made them", """
+            ALTER TABLE subject_versions ADD COLUMN name text, ADD COLUMN township text, ADD COLUMN changed_by text, ADD COLUMN changed_via text;
+            """),
     ]
 
     /// The facts that can stand behind a breach on the subject page: registrations that breach

@@ -194,6 +194,15 @@ struct CommandCenterController: Sendable {
                     "data": try JSONParser.parse(try fact.decode(3, as: String.self).utf8)["data"],
                 ])
             }
+            // Every change of the roster entry: who made it, how, when, and what the subject then was.
+            let changes = try conn.query("""
+                SELECT (extract(epoch FROM recorded_at) * 1000000)::bigint, changed_by, changed_via, name, type, county, township, active
+                FROM subject_versions WHERE code = $1 ORDER BY recorded_at DESC, id DESC LIMIT 100
+                """, [code]).map { v -> JSONValue in
+                func text(_ i: Int) throws -> JSONValue { try v.decode(i, as: String?.self).map(JSONValue.string) ?? .null }
+                return ["at": .string(Timestamp(unixMicros: try v.decode(0)).description), "by": try text(1), "via": try text(2),
+                        "name": try text(3), "type": try text(4), "county": try text(5), "township": try text(6), "active": .bool(try v.decode(7))]
+            }
             let zeros: [String: JSONValue] = Dictionary(uniqueKeysWithValues: behind.map { zero, events in
                 (zero, ["breached": .bool(!events.isEmpty), "events": .array(events)] as JSONValue)
             })
@@ -201,6 +210,7 @@ struct CommandCenterController: Sendable {
                 "code": .string(try row.decode(0)), "name": .string(try row.decode(1)), "type": .string(try row.decode(2)),
                 "county": .string(try row.decode(3)), "township": try row.decode(4, as: String?.self).map(JSONValue.string) ?? .null,
                 "active": .bool(try row.decode(5)), "compliant": .bool(behind.values.allSatisfy(\.isEmpty)), "zeros": .object(zeros),
+                "changes": .array(changes),
             ]
         }
         guard let detail else { throw Problem.notFound("no subject \(code) on the roster") }
@@ -210,14 +220,14 @@ struct CommandCenterController: Sendable {
     // MARK: - Roster
 
     func putSubject(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
-        try context.require(.officeAdmin)
+        let principal = try context.require(.officeAdmin)
         let code = try context.parameters.require("code")
         let body = try await request.jsonBody(context: context)
         guard case .object(var fields) = body else { throw ContractViolation("", "must be a JSON object, got \(body.kind)") }
         if fields["code"] != nil { throw ContractViolation("code", "is given by the URL; leave it out") }
         fields["code"] = .string(code)
         let subject = try SubjectUpserted.read(.object(fields), path: "")
-        let change = try await db.withTransaction { try RosterBook.upsert(subject, on: $0) }
+        let change = try await db.withTransaction { try RosterBook.upsert(subject, by: RosterActor(name: principal.name, via: .api), on: $0) }
         var response = try Self.json(["code": .string(code), "change": .string(change.rawValue)] as JSONValue)
         response.status = change == .added ? .created : .ok
         return response
@@ -225,7 +235,7 @@ struct CommandCenterController: Sendable {
 
     /// `POST /api/v1/subjects:import`: a roster CSV, up to 32 MB.
     func importRoster(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
-        try context.require(.officeAdmin)
+        let principal = try context.require(.officeAdmin)
         let limit = 32 << 20
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw Problem(.contentTooLarge, "the CSV is \(length) bytes; the limit is \(limit)")
@@ -233,15 +243,12 @@ struct CommandCenterController: Sendable {
         let buffer: ByteBuffer
         do { buffer = try await request.body.collect(upTo: limit) } catch { throw Problem(.contentTooLarge, "the CSV is larger than \(limit) bytes") }
         guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else { throw Problem(.badRequest, "the CSV must be UTF-8") }
-        let summary = try await Self.importCSV(text, db: db)
+        let summary = try await RosterImport.run(text, db: db, by: RosterActor(name: principal.name, via: .import))
         // Line 1 refused is the header: not a roster file at all (nothing was imported).
         if let refusal = summary.refused.first, refusal.line == 1 { throw Problem(.unprocessableContent, "line 1: \(refusal.reason)") }
         return try Self.json(summary)
     }
 
-    static func importCSV(_ text: String, db: PostgresClient) async throws -> RosterImport.Summary {
-        try await RosterImport.run(text, db: db)
-    }
 
     // MARK: - Data quality
 
@@ -249,6 +256,8 @@ struct CommandCenterController: Sendable {
         try context.require(.reader, .officeAdmin)
         return try Self.json(try await qualityReport())
     }
+
+    static func time(_ date: Date) -> String { Timestamp(unixMicros: Int64(date.timeIntervalSince1970 * 1_000_000)).description }
 
     /// Quarantine, sequence gaps, freshness, offsets and lag, conservation checks, this instance.
     func qualityReport() async throws -> JSONValue {
@@ -289,14 +298,26 @@ struct CommandCenterController: Sendable {
                 ["name": .string(try row.decode(0)), "ok": .bool(try row.decode(1)), "detail": .string(try row.decode(2)),
                  "checkedAt": .string(Timestamp(unixMicros: try row.decode(3)).description)]
             }
+            let unreadable = try conn.query("""
+                SELECT topic, partition, from_offset, to_offset, (extract(epoch FROM noticed_at) * 1000000)::bigint
+                FROM offsets_unreadable ORDER BY noticed_at DESC LIMIT 200
+                """).map { row -> JSONValue in
+                ["topic": .string(try row.decode(0)), "partition": .integer(try row.decode(1)), "from": .integer(try row.decode(2)),
+                 "to": .integer(try row.decode(3)), "noticedAt": .string(Timestamp(unixMicros: try row.decode(4)).description)]
+            }
             return ["quarantine": .array(quarantine), "sequenceGaps": .array(gaps), "freshness": .array(freshness), "offsets": .array(offsets),
-                    "conservationChecks": .array(checks)]
+                    "conservationChecks": .array(checks), "unreadableOffsets": .array(unreadable)]
         }
         guard case .object(var fields) = report else { return report }
         let snapshot = consumer.snapshot.withLock { $0 }
         fields["thisInstance"] = [
             "assignment": .array(snapshot.assignment.map { .string($0.description) }),
-            "lastBatchAt": snapshot.lastBatchAt.map { .string(Timestamp(unixMicros: Int64($0.timeIntervalSince1970 * 1_000_000)).description) } ?? .null,
+            "lastBatchAt": snapshot.lastBatchAt.map { .string(Self.time($0)) } ?? .null,
+            "restarts": .integer(Int64(snapshot.restartCount)),
+            "restartsLastHour": .integer(Int64(snapshot.restarts.filter { Date().timeIntervalSince($0) < 3_600 }.count)),
+            "lastError": snapshot.lastError.map(JSONValue.string) ?? .null,
+            "lastErrorAt": snapshot.lastErrorAt.map { .string(Self.time($0)) } ?? .null,
+            "stalled": snapshot.stall.map { ["reason": .string($0.reason.rawValue), "detail": .string($0.detail)] } ?? .null,
         ]
         return .object(fields)
     }

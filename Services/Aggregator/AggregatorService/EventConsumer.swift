@@ -28,6 +28,8 @@ final class EventConsumer: Service, Sendable {
     let logger: Logger
     let applied = Counter(label: "aggregator_events_applied_total")
     let quarantined = Counter(label: "aggregator_events_quarantined_total")
+    /// Offsets skipped because the log no longer held them (below its start when the consumer got there).
+    let unreadableOffsets = Counter(label: "aggregator_offsets_unreadable_total")
     /// Time of the newest event applied (freshness), and the lag per partition.
     let state = ConsumerState()
     /// The gaps per source at the last check, and the gaps for which a topic was last read again (and when).
@@ -50,7 +52,10 @@ final class EventConsumer: Service, Sendable {
     }
 
     func run() async throws {
-        await restartingUntilShutdown("the event consumer", logger: logger) { try await consume() }
+        do { try await QuarantineRelease.retryUnknownTypes(db: db, logger: logger) } catch {
+            logger.warning("could not try the quarantined events of unknown types again", metadata: ["error": "\(error)"])
+        }
+        await restartingUntilShutdown("the event consumer", logger: logger, onError: { [state] in state.restarted(after: $0) }) { try await consume() }
     }
 
     func consume() async throws {
@@ -73,7 +78,7 @@ final class EventConsumer: Service, Sendable {
         // Two batches may be in Postgres at once — the older one holding the view lock, the newer
         // one storing its facts meanwhile — while the next is polled and decoded here.
         var inFlight: [(task: Task<BatchApplier.Result, any Error>, locked: Baton)] = []
-        var lastGapCheck = ContinuousClock.now
+        var lastGapCheck = ContinuousClock.now, lastWatermarks = ContinuousClock.now - .seconds(1)
         readingAgain.withLock { $0 = nil }
         var gapCheck: Task<Void, Never>?
         defer { gapCheck?.cancel() }
@@ -84,7 +89,12 @@ final class EventConsumer: Service, Sendable {
                     throw reading
                 }
                 let batch = try await consumer.poll(maxMessages: configuration.batchSize, timeout: .milliseconds(inFlight.isEmpty ? 100 : 0))
-                state.assigned(consumer.assignment)
+                let assignment = consumer.assignment
+                state.assigned(assignment)
+                if ContinuousClock.now - lastWatermarks >= .seconds(1) {
+                    lastWatermarks = ContinuousClock.now
+                    state.polled(highWatermarks: consumer.cachedHighWatermarks(assignment))
+                }
                 // The check reads every sequence run (many after a replay): it runs beside the loop,
                 // so that the events arriving meanwhile are not held up.
                 if batch.count < configuration.batchSize, ContinuousClock.now - lastGapCheck >= configuration.gapCheckInterval,
@@ -159,11 +169,29 @@ final class EventConsumer: Service, Sendable {
         let partition = fenced.partition
         let (low, high) = try await consumer.watermarks(partition)
         let fellBackToStart = fenced.from == low
-        let reset = try await db.withTransaction { conn in
-            try conn.update("""
+        let (reset, unreadable) = try await db.withTransaction { conn -> (Int, (from: Int64, to: Int64)?) in
+            // A stored offset below the log's start (retention deleted what was not yet read, or the
+            // database came back from an old backup): those offsets can never be read. Reading goes
+            // on from the log's first offset, and the lost range is recorded.
+            var lost: (from: Int64, to: Int64)?
+            if let stored = try conn.query("SELECT next_offset FROM consumer_offsets WHERE topic = $1 AND partition = $2 FOR UPDATE",
+                                           [partition.topic, partition.partition]).first?.decode(0, as: Int64.self), stored < low {
+                try conn.update("UPDATE consumer_offsets SET next_offset = $3, high_watermark = $4, updated_at = now() WHERE topic = $1 AND partition = $2",
+                                [partition.topic, partition.partition, low, high])
+                try conn.update("INSERT INTO offsets_unreadable (topic, partition, from_offset, to_offset) VALUES ($1, $2, $3, $4)",
+                                [partition.topic, partition.partition, stored, low])
+                lost = (stored, low)
+            }
+            let reset = try conn.update("""
                 UPDATE consumer_offsets SET next_offset = $3, high_watermark = $4, updated_at = now()
                 WHERE topic = $1 AND partition = $2 AND (next_offset > $4 OR ($5 AND next_offset > $3))
                 """, [partition.topic, partition.partition, low, high, fellBackToStart])
+            return (reset, lost)
+        }
+        if let unreadable {
+            unreadableOffsets.increment(by: Int(unreadable.to - unreadable.from))
+            logger.warning("the stored offset lies below the log's start: offsets that can no longer be read are skipped, reading goes on from the log's first offset",
+                           metadata: ["partition": "\(partition)", "unreadable": "\(unreadable.from)..<\(unreadable.to)"])
         }
         if reset > 0 {
             logger.warning("the partition's log started over: the broker lost it; reading it again from the start",
@@ -226,7 +254,7 @@ final class EventConsumer: Service, Sendable {
     func sendToDeadLetters(_ messages: [BatchApplier.Quarantined], producer: KafkaProducer) async {
         let records = messages.map { q in
             ProducerRecord(topic: configuration.deadLetterTopic, key: q.message.key, value: q.message.value, headers: [
-                KafkaHeader(key: "reason", value: q.reason), KafkaHeader(key: "kind", value: q.kind),
+                KafkaHeader(key: "reason", value: q.storedReason), KafkaHeader(key: "kind", value: q.kind.rawValue),
                 KafkaHeader(key: "origin", value: "\(q.message.topic)/\(q.message.partition)/\(q.message.offset)"),
             ])
         }
@@ -272,12 +300,23 @@ final class StoredOffsets: @unchecked Sendable {
     func close() { connection = nil }
 }
 
-/// What `/quality` and `/overview` report about consumption.
+/// What `/quality`, `/overview`, readiness and the dashboard report about consumption.
 final class ConsumerState: Sendable {
     struct Snapshot: Sendable {
         /// The partitions this instance holds.
         var assignment: [TopicPartition] = []
         var lastBatchAt: Date?
+        /// When the consumer (last) began: with nothing applied yet, progress is counted from then.
+        var startedAt = Date()
+        /// The partitions' high watermarks as the consumer last saw them.
+        var highWatermarks: [TopicPartition: Int64] = [:]
+        /// When the consume loop stopped on an error and started again (the last hour's), and the last error.
+        var restarts: [Date] = []
+        var restartCount = 0
+        var lastError: String?
+        var lastErrorAt: Date?
+        /// Why the consumer counts as stalled, as `StallWatch` last judged it.
+        var stall: StallWatch.Stall?
     }
 
     let snapshot = Mutex(Snapshot())
@@ -288,5 +327,19 @@ final class ConsumerState: Sendable {
 
     func assigned(_ partitions: Set<TopicPartition>) {
         snapshot.withLock { $0.assignment = partitions.sorted() }
+    }
+
+    func polled(highWatermarks: [TopicPartition: Int64]) {
+        snapshot.withLock { $0.highWatermarks.merge(highWatermarks) { _, new in new } }
+    }
+
+    func restarted(after error: any Error) {
+        let now = Date()
+        snapshot.withLock { s in
+            s.restarts = s.restarts.filter { now.timeIntervalSince($0) < 3_600 } + [now]
+            s.restartCount += 1
+            s.lastError = String("\(error)".prefix(1_000))
+            s.lastErrorAt = now
+        }
     }
 }

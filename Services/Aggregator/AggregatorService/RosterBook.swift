@@ -12,15 +12,17 @@ enum RosterBook {
     }
 
     /// Adds or changes one subject in the caller's transaction.
-    static func upsert(_ subject: SubjectUpserted, on conn: PostgresConnection) throws -> Change {
-        try upsert([subject], on: conn)[0]
+    static func upsert(_ subject: SubjectUpserted, by actor: RosterActor = .system, on conn: PostgresConnection) throws -> Change {
+        try upsert([subject], by: actor, on: conn)[0]
     }
 
     /// Adds or changes subjects (distinct codes) in the caller's transaction, set by set: the
     /// roster and its versions, the compliance counters, the roster topic's outbox, and the
     /// release of events that waited for the added subjects.
-    static func upsert(_ subjects: [SubjectUpserted], on conn: PostgresConnection) throws -> [Change] {
+    static func upsert(_ subjects: [SubjectUpserted], by actor: RosterActor = .system, on conn: PostgresConnection) throws -> [Change] {
         guard !subjects.isEmpty else { return [] }
+        // A change of the roster is not a reader's query: it runs to its end whichever pool it came from.
+        try conn.execute("SET LOCAL statement_timeout = 0")
         try ViewMaintenance.lock(conn)
         var stored: [String: (entry: ViewMaintenance.RosterEntry, name: String, township: String?)] = [:]
         for row in try conn.query("SELECT code, name, type, county, township, active FROM subjects WHERE code = ANY($1::text[])",
@@ -44,9 +46,11 @@ enum RosterBook {
             """, [PostgresArray(changed.map(\.code.rawValue)), PostgresArray(changed.map(\.name)), PostgresArray(changed.map(\.type.rawValue)),
                   PostgresArray(changed.map(\.county)), PostgresArray(changed.map(\.township)), PostgresArray(changed.map(\.active))])
         try conn.query("""
-            INSERT INTO subject_versions (code, type, county, active) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[])
+            INSERT INTO subject_versions (code, type, county, active, name, township, changed_by, changed_via)
+            SELECT *, $7, $8 FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::text[])
             """, [PostgresArray(changed.map(\.code.rawValue)), PostgresArray(changed.map(\.type.rawValue)), PostgresArray(changed.map(\.county)),
-                  PostgresArray(changed.map(\.active))])
+                  PostgresArray(changed.map(\.active)), PostgresArray(changed.map(\.name)), PostgresArray(changed.map(\.township)),
+                  actor.name, actor.via.rawValue])
         try ViewMaintenance.applyRoster(before: changed.map { ($0.code.rawValue, stored[$0.code.rawValue]?.entry) }, on: conn)
         let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
         try Outbox.append(changed.map { (EventData.subjectUpserted($0), $0.code) }, time: now, on: conn)
@@ -62,13 +66,8 @@ enum RosterBook {
             WHERE kind = 'unknown_subject' AND subject = ANY($1::text[]) AND released_at IS NULL ORDER BY id FOR UPDATE
             """, [PostgresArray(codes)])
         guard !waiting.isEmpty else { return }
-        let facts = try waiting.map { row -> Fact in
-            let raw = try row.decode(1, as: Bytea.self).bytes
-            return Fact(event: try CloudEvent.decode(raw), text: String(decoding: raw, as: UTF8.self))
-        }
-        _ = try BatchApplier.applyFacts(facts, roster: try ViewMaintenance.RosterEntry.load(codes, on: conn), on: conn)
-        try conn.update("UPDATE quarantine SET released_at = now() WHERE id = ANY($1::bigint[])",
-                        [PostgresArray(try waiting.map { try $0.decode(0, as: Int64.self) })])
+        try QuarantineRelease.apply(waiting.map { (try $0.decode(0, as: Int64.self), try $0.decode(1, as: Bytea.self).bytes) },
+                                    roster: try ViewMaintenance.RosterEntry.load(codes, on: conn), on: conn)
     }
 }
 
@@ -154,4 +153,24 @@ struct RosterCSV {
         fields.append(current)
         return fields.map { $0.trimmingCharacters(in: .whitespaces) }
     }
+}
+
+/// Who changed the roster, and how: every version of a subject says it (deactivating a breaching
+/// subject to lift a county's rank leaves a trace on the subject's page).
+struct RosterActor: Sendable {
+    enum Via: String, Sendable {
+        /// `PUT /api/v1/subjects/{code}`
+        case api
+        /// `POST /api/v1/subjects:import`, from the API or the dashboard
+        case `import`
+        /// `aggregator import-roster`, straight into the database
+        case commandLine = "command_line"
+        /// the service itself (tests, migrations)
+        case system
+    }
+
+    var name: String
+    var via: Via
+
+    static let system = RosterActor(name: "system", via: .system)
 }

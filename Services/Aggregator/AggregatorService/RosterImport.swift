@@ -19,14 +19,14 @@ public enum RosterImport {
     }
 
     /// Imports `text`; `progress` hears after each chunk how many rows of how many are done.
-    public static func run(_ text: String, db: PostgresClient, chunkSize: Int = 1_000,
+    static func run(_ text: String, db: PostgresClient, by actor: RosterActor, chunkSize: Int = 1_000,
                            progress: @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }) async throws -> Summary {
         let (rows, refused) = RosterCSV.parse(text)
         var summary = Summary(rows: rows.count + refused.count, refused: refused)
         progress(refused.count, summary.rows)
         for start in stride(from: 0, to: rows.count, by: chunkSize) {
             let chunk = rows[start..<min(start + chunkSize, rows.count)].map(\.subject)
-            for change in try await db.withTransaction({ conn in try RosterBook.upsert(chunk, on: conn) }) {
+            for change in try await db.withTransaction({ conn in try RosterBook.upsert(chunk, by: actor, on: conn) }) {
                 switch change {
                 case .added: summary.added += 1
                 case .changed: summary.changed += 1

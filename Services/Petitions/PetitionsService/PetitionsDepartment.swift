@@ -93,6 +93,8 @@ public enum PetitionsDepartment {
             guard try conn.update("""
                 UPDATE petitioners SET sealed = NULL, erased_at = coalesce(erased_at, now()) WHERE petition_id = $1
                 """, [id]) == 1 else { return false }
+            // Keys stored before their hash left the identity out: the ones that answered this petition go.
+            try conn.update("DELETE FROM idempotency_keys WHERE position(convert_to($1, 'UTF8') IN body) > 0", [id])
             try conn.query("""
                 INSERT INTO record_history (record_id, action, status, actor, occurred_at, details)
                 SELECT id, 'erase-identity', status, $2, now(), '{}'::jsonb FROM records WHERE id = $1

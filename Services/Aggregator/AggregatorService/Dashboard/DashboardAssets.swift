@@ -31,6 +31,14 @@ enum DashboardAssets {
             var source = new EventSource("/live");
             source.addEventListener("update", refresh);
             source.addEventListener("hello", function () { document.body.dataset.live = "connected"; });
+            // The consumer's state: "live", or "stalled" with the time of the last applied batch.
+            source.addEventListener("status", function (e) {
+              var state = document.getElementById("live-state");
+              if (!state) return;
+              var parts = String(e.data).split("|");
+              state.dataset.state = parts[0];
+              state.querySelector(".live-word").textContent = parts[0] === "stalled" ? "停滞 · 最后入库 " + (parts[1] || "—") : "实时";
+            });
           }
 
           // Sortable tables: click a header; numbers by their data-value.
@@ -118,6 +126,8 @@ enum DashboardAssets {
         .good { color: var(--ok); } .bad { color: var(--short); } .pending { color: var(--pending); } .even { color: var(--muted); }
         .note, footer { color: var(--muted); } footer { padding: 8px 24px 24px; font-size: 13px; }
         .live-dot { display: inline-block; width: 8px; height: 8px; border-radius: 50%; background: var(--ok); }
+        #live-state[data-state="stalled"] { color: #b42318; font-weight: 600; }
+        #live-state[data-state="stalled"] .live-dot { background: #b42318; }
         .mono { font-family: ui-monospace, monospace; font-size: 12px; }
         svg.chart { width: 100%; max-width: 640px; height: auto; }
         svg.chart .label, svg.chart .value { font-size: 13px; fill: var(--ink); }

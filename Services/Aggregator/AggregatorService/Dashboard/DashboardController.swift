@@ -15,6 +15,7 @@ struct DashboardController: Sendable {
     let sessions: DashboardSessions
     let library: MustacheLibrary
     let live: LiveUpdates
+    let throttle = SignInThrottle()
 
     var db: PostgresClient { api.db }
     var queries: ComplianceQueries { api.queries }
@@ -37,7 +38,7 @@ struct DashboardController: Sendable {
         pages.get("login") { request, _ in try signInPage(next: request.uri.queryParameters["next"].map(String.init) ?? "/", failed: false) }
         pages.post("login") { request, context in try await signIn(request, context) }
         pages.post("logout") { request, context in try await signOut(request, context) }
-        pages.get("live") { request, context in try await signedIn(request, context) { live.stream() } }
+        pages.get("live") { request, context in try await signedIn(request, context) { try live.stream() } }
         router.get("assets/dashboard.js") { _, _ in Self.asset(DashboardAssets.script, type: "text/javascript; charset=utf-8") }
         router.get("assets/dashboard.css") { _, _ in Self.asset(DashboardAssets.style, type: "text/css; charset=utf-8") }
     }
@@ -91,6 +92,7 @@ struct DashboardController: Sendable {
             "picker": picker ? ["keep": keep, "asOfDate": Display.date(window.asOf.description), "today": today, "historical": pageContext.historical,
                                 "keepQuery": keep.map { "\($0["name"]!)=\(Self.percentEncoded($0["value"]!))" }.joined(separator: "&")] as [String: Any] : false,
             "live": !pageContext.historical && picker, "updated": Display.time(Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000)).description),
+            "stalled": live.status().stalled, "lastApplied": live.status().lastApplied,
             "asOfLabel": pageContext.historical ? Display.date(window.asOf.description) : "现在",
         ]
         return Self.html(library.render(layout, withTemplate: "layout") ?? "")
@@ -177,8 +179,15 @@ struct DashboardController: Sendable {
             "name": detail["name"].string ?? code, "code": code, "typeLabel": Display.subjectType(detail["type"].string ?? ""),
             "countyName": Counties.name(detail["county"].string ?? ""), "township": Self.present(detail["township"].string),
             "active": detail["active"].bool, "verdict": compliant ? "达标" : "未达标", "tone": compliant ? "good" : "bad", "zeros": zeros,
+            "changes": detail["changes"].array.map { c -> [String: Any] in
+                ["at": Display.time(c["at"].string), "by": c["by"].string ?? "（未记录）", "via": Self.rosterVia[c["via"].string ?? ""] ?? "（未记录）",
+                 "name": c["name"].string ?? "", "township": c["township"].string ?? "", "state": c["active"].bool ? "在册" : "停用"]
+            },
         ])
     }
+
+    /// How a roster change was made, as the subject page names it.
+    static let rosterVia = ["api": "接口修改", "import": "名册导入", "command_line": "命令行导入", "system": "系统"]
 
     func ledger(_ page: PageContext) async throws -> (title: String, template: String, values: [String: Any]) {
         let query = page.request.uri.queryParameters
@@ -355,9 +364,17 @@ struct DashboardController: Sendable {
 
     func signIn(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         let form = try await Self.form(request, context)
-        guard let principal = sessions.signIn(name: form["name"] ?? "", token: form["token"] ?? "") else {
+        let name = form["name"] ?? "", address = context.remoteAddress?.ipAddress ?? "unknown"
+        if let wait = throttle.wait(name: name, address: address) {
+            var problem = Problem(.tooManyRequests, "登录失败次数过多，请 \(wait) 秒后再试", title: "登录受限")
+            problem.headers[.retryAfter] = String(wait)
+            throw problem
+        }
+        guard let principal = sessions.signIn(name: name, token: form["token"] ?? "") else {
+            throttle.failed(name: name, address: address)
             return try signInPage(next: form["next"] ?? "/", failed: true)
         }
+        throttle.succeeded(name: name, address: address)
         return Response(status: .seeOther, headers: [.location: Self.safeNext(form["next"] ?? "/"), .setCookie: sessions.cookie(for: principal)])
     }
 
@@ -377,9 +394,17 @@ struct DashboardController: Sendable {
 
     // MARK: - Helpers
 
-    /// Only a path of this site (no scheme, no `//host`): the sign-in cannot be used to send people elsewhere.
+    /// Only a path of this dashboard: one leading `/`, no second `/` or `\\` after it, no control
+    /// character or space anywhere (browsers drop a TAB and go to `//host`), at most 2,000 bytes.
+    /// Anything else — a scheme, `//host`, `/\\host`, an encoded `%2F%2F` decoded on the way — goes to `/`.
     static func safeNext(_ next: String) -> String {
-        next.hasPrefix("/") && !next.hasPrefix("//") && !next.contains("\\") && !next.contains("\r") && !next.contains("\n") ? next : "/"
+        let bytes = Array(next.utf8)
+        guard bytes.count <= 2_000, bytes.first == UInt8(ascii: "/"),
+              bytes.count == 1 || (bytes[1] != UInt8(ascii: "/") && bytes[1] != UInt8(ascii: "\\")),
+              !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") }),
+              !next.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
+        else { return "/" }
+        return next
     }
 
     static func form(_ request: Request, _ context: ServiceRequestContext) async throws -> [String: String] {

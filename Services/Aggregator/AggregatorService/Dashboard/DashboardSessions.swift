@@ -33,15 +33,23 @@ struct DashboardSessions: Sendable {
         return principal
     }
 
+    /// A tag of the `AUTH_TOKENS` entry a session was opened with: keyed with the session key, so
+    /// the cookie says nothing about the token; nil when the entry is gone.
+    func entryTag(_ principal: Principal) -> String? {
+        guard let digest = tokens.entryDigest(of: principal) else { return nil }
+        return Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data("entry\n".utf8) + Data(digest), using: key).prefix(16)))
+    }
+
     func cookie(for principal: Principal, now: Date = Date()) -> String {
-        let payload = "\(principal.name)\n\(principal.role.rawValue)\n\(Int(now.timeIntervalSince1970 + Self.lifetime))"
+        let payload = "\(principal.name)\n\(principal.role.rawValue)\n\(Int(now.timeIntervalSince1970 + Self.lifetime))\n\(entryTag(principal) ?? "")"
         let value = Self.base64URL(Data(payload.utf8)) + "." + Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: key)))
         return "\(Self.cookieName)=\(value); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(Int(Self.lifetime))\(secureCookie ? "; Secure" : "")"
     }
 
     var expiredCookie: String { "\(Self.cookieName)=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0" }
 
-    /// The session of a request's cookie: signature checked in constant time, not expired.
+    /// The session of a request's cookie: signature checked in constant time, not expired, and its
+    /// person's `AUTH_TOKENS` entry still the one it was opened with (same name, role and token).
     func session(of request: Request, now: Date = Date()) -> Session? {
         guard let header = request.headers[.cookie], header.count <= 8192 else { return nil }
         for part in header.split(separator: ";") {
@@ -54,8 +62,9 @@ struct DashboardSessions: Sendable {
                 let text = String(data: payload, encoding: .utf8)
             else { return nil }
             let fields = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == 3, let expiry = TimeInterval(fields[2]), expiry > now.timeIntervalSince1970 else { return nil }
+            guard fields.count == 4, let expiry = TimeInterval(fields[2]), expiry > now.timeIntervalSince1970 else { return nil }
             let principal = Principal(name: fields[0], role: Role(rawValue: fields[1]))
+            guard let tag = entryTag(principal), Self.constantTimeEqual(tag, fields[3]) else { return nil }
             let csrf = HMAC<SHA256>.authenticationCode(for: Data(("csrf\n" + value).utf8), using: key).map { String(format: "%02x", $0) }.joined()
             return Session(principal: principal, csrf: csrf)
         }
@@ -64,8 +73,13 @@ struct DashboardSessions: Sendable {
 
     /// Whether `presented` is the session's CSRF token (constant time).
     static func csrfMatches(_ presented: String?, _ session: Session) -> Bool {
-        guard let presented, presented.utf8.count == session.csrf.utf8.count else { return false }
-        return zip(presented.utf8, session.csrf.utf8).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        guard let presented else { return false }
+        return constantTimeEqual(presented, session.csrf)
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        guard a.utf8.count == b.utf8.count else { return false }
+        return zip(a.utf8, b.utf8).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 
     static func base64URL(_ data: Data) -> String {

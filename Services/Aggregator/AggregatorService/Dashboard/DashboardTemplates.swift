@@ -54,7 +54,7 @@ enum DashboardTemplates {
         <main id="main" {{#live}}data-live="1"{{/live}}>
         {{{body}}}
         </main>
-        <footer>数据截至 <span id="as-of">{{asOfLabel}}</span>{{#live}} · <span class="live-dot"></span> 实时 · 最后更新 <time id="updated">{{updated}}</time>{{/live}}</footer>
+        <footer>数据截至 <span id="as-of">{{asOfLabel}}</span>{{#live}} · <span id="live-state" data-state="{{#stalled}}stalled{{/stalled}}{{^stalled}}live{{/stalled}}"><span class="live-dot"></span> <span class="live-word">{{#stalled}}停滞 · 最后入库 {{lastApplied}}{{/stalled}}{{^stalled}}实时{{/stalled}}</span></span> · 最后更新 <time id="updated">{{updated}}</time>{{/live}}</footer>
         </body>
         </html>
         """
@@ -158,6 +158,11 @@ enum DashboardTemplates {
           </tbody></table>{{/events.0}}
         </section>
         {{/zeros}}
+        <section class="panel" id="roster-changes"><h2>名册变更记录</h2>
+          <table class="figures"><thead><tr><th>时间</th><th>操作人</th><th>方式</th><th>名称</th><th>乡镇</th><th>状态</th></tr></thead><tbody>
+          {{#changes}}<tr><td>{{at}}</td><td>{{by}}</td><td>{{via}}</td><td>{{name}}</td><td>{{township}}</td><td>{{state}}</td></tr>{{/changes}}
+          </tbody></table>
+        </section>
         """
 
     static let ledger = """
