@@ -89,7 +89,7 @@ import Testing
                 ("missing deadline", "/api/v1/hazards", Self.clerk, missingDeadline, .unprocessableContent, "deadline: is required"),
                 ("unknown severity", "/api/v1/hazards", Self.clerk, badSeverity, .unprocessableContent, "severity: \"catastrophic\" is not one of: general, major"),
                 ("deaths as text", "/api/v1/accidents", Self.clerk, deathsAsText, .unprocessableContent, "deaths: must be a whole number"),
-                ("negative injuries", "/api/v1/accidents", Self.clerk, negative, .unprocessableContent, "injuries: must be at least 0"),
+                ("negative injuries", "/api/v1/accidents", Self.clerk, negative, .unprocessableContent, "injuries: must be between 0 and 10000"),
                 ("unknown subject", "/api/v1/hazards", Self.clerk, Self.hazard(TestRoster.enterpriseCode()), .unprocessableContent, "is not on the roster"),
                 ("inactive subject", "/api/v1/hazards", Self.clerk, Self.hazard(fixture.inactive), .unprocessableContent, "no longer active"),
                 ("rectify a voided hazard", "/api/v1/hazards/\(voided)/rectify", Self.clerk, ["time": "2026-03-05T09:00:00+08:00"], .conflict, "voided"),

@@ -112,7 +112,10 @@ final class EventConsumer: Service, Sendable {
                 let preparing = ContinuousClock.now
                 var prepared = batch.isEmpty ? nil : BatchApplier.prepare(batch)
                 let prepareTime = ContinuousClock.now - preparing
-                if let partitions = prepared?.ranges.keys { prepared?.highWatermarks = consumer.cachedHighWatermarks(partitions) }
+                if let partitions = prepared?.ranges.keys {
+                    prepared?.highWatermarks = consumer.cachedHighWatermarks(partitions)
+                    state.polled(highWatermarks: prepared?.highWatermarks ?? [:])
+                }
                 // The roster is brought up to date while the previous batch is still being applied;
                 // the transaction checks that it has not changed since.
                 if prepared != nil, (try? await roster.update(from: db)) != nil { prepared?.roster = roster }
