@@ -17,6 +17,9 @@ enum AggregatorOpenAPI {
         ["description": .string(description), "content": ["application/problem+json": ["schema": ["type": "object"]]]]
     }
 
+    /// A reader's query that ran past `DATABASE_STATEMENT_TIMEOUT_SECONDS`.
+    static let slow = problem("The query took longer than the service allows (Retry-After); try again or ask for a narrower window")
+
     static let ok: JSONValue = ["description": "OK", "content": ["application/json": ["schema": ["type": "object"]]]]
     static let list: JSONValue = ["description": "OK", "content": ["application/json": ["schema": ["type": "array", "items": ["type": "object"]]]]]
 
@@ -27,10 +30,10 @@ enum AggregatorOpenAPI {
         "security": [["bearerAuth": []]],
         "paths": [
             "/api/v1/overview": ["get": ["summary": "The figures of the city (or one county)", "parameters": .array(window),
-                                         "responses": ["200": ok, "400": problem("Bad date or county"), "401": problem("No token"), "403": problem("Wrong role")]]],
+                                         "responses": ["200": ok, "400": problem("Bad date or county"), "401": problem("No token"), "403": problem("Wrong role"), "503": slow]]],
             "/api/v1/counties": ["get": ["summary": "The figures per county, ranked by problem resolution rate, then compliance rate",
                                          "parameters": .array(window),
-                                         "responses": ["200": ok, "400": problem("Bad date"), "401": problem("No token"), "403": problem("Wrong role")]]],
+                                         "responses": ["200": ok, "400": problem("Bad date"), "401": problem("No token"), "403": problem("Wrong role"), "503": slow]]],
             "/api/v1/subjects/{code}": [
                 "get": ["summary": "One subject: its three zeros and the events behind each breach",
                         "parameters": .array([["name": "code", "in": "path", "required": true, "schema": ["type": "string"]]] + window),
@@ -63,16 +66,16 @@ enum AggregatorOpenAPI {
                     ["name": "page", "in": "query", "required": false, "schema": ["type": "integer", "minimum": 1, "maximum": 1_000_000]],
                     ["name": "pageSize", "in": "query", "required": false, "schema": ["type": "integer", "minimum": 1, "maximum": 200]],
                 ]),
-                "responses": ["200": ok, "400": problem("Bad filter or date"), "401": problem("No token"), "403": problem("Wrong role")]]],
+                "responses": ["200": ok, "400": problem("Bad filter or date"), "401": problem("No token"), "403": problem("Wrong role"), "503": slow]]],
             "/api/v1/rankings": [
                 "get": ["summary": "The county rankings the office saved (排名通报), newest first",
-                        "responses": ["200": list, "401": problem("No token"), "403": problem("Wrong role")]],
+                        "responses": ["200": list, "401": problem("No token"), "403": problem("Wrong role"), "503": slow]],
                 "post": ["summary": "Save the county ranking as of a date, frozen with a SHA-256 of its content; later rankings show the change in rank since",
                          "parameters": .array(window),
                          "responses": ["201": ok, "400": problem("Bad date"), "401": problem("No token"), "403": problem("Not the office admin")]],
             ],
             "/api/v1/quality": ["get": ["summary": "Quarantined events, sequence gaps, freshness, lag per partition, conservation checks",
-                                        "responses": ["200": ok, "401": problem("No token"), "403": problem("Wrong role")]]],
+                                        "responses": ["200": ok, "401": problem("No token"), "403": problem("Wrong role"), "503": slow]]],
             "/health/live": ["get": ["summary": "Liveness", "security": [], "responses": ["200": ok]]],
             "/health/ready": ["get": ["summary": "Readiness", "security": [], "responses": ["200": ok, "503": ok]]],
             "/metrics": ["get": ["summary": "Prometheus metrics", "security": [],
