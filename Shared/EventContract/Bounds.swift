@@ -19,10 +19,12 @@ public enum Bounds {
     /// deadlines, and keeps every instant well inside `timestamptz` and microsecond arithmetic.
     public static let time: ClosedRange<Timestamp> =
         Timestamp(unixMicros: 631_152_000_000_000, utcOffsetMinutes: 0)...Timestamp(unixMicros: 4_133_980_799_999_999, utcOffsetMinutes: 0)
-    /// The envelope's `sequence`: at most 2^63 − 1, the largest Postgres `bigint` (and Kafka's own
-    /// offsets are signed 64-bit numbers). A source publishing 10,000 events a second would take
-    /// 29 million years to reach it; a number beyond can only be a producer's mistake.
-    public static let sequence: ClosedRange<UInt64> = 0...UInt64(Int64.max)
+    /// The envelope's `sequence`: at most 10^18 − 1 (18 digits, so the 20-digit text starts `00`).
+    /// Below 2^63 − 1, the largest Postgres `bigint`, with room to spare: the aggregator keeps the
+    /// numbers seen as ranges whose upper end is one past the last (`int8range(n, n, '[]')` is
+    /// `[n, n + 1)`), which 2^63 − 1 itself would overflow. A source publishing a million events a
+    /// second would take 31,000 years to reach it; a number beyond is a producer's mistake.
+    public static let sequence: ClosedRange<UInt64> = 0...999_999_999_999_999_999
 
     /// The instant range as people read it, for messages and schema descriptions.
     public static let timeDescription = "between 1990-01-01T00:00:00Z and 2100-12-31T23:59:59Z"

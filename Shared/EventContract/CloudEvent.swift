@@ -94,7 +94,7 @@ public struct CloudEvent: Sendable, Hashable {
             throw ContractViolation("sequence", "must be a 20-digit zero-padded number, got \"\(sequenceText)\"")
         }
         guard Bounds.sequence.contains(sequence) else {
-            throw ContractViolation("sequence", "must be at most \(Bounds.sequence.upperBound) (2^63 − 1), got \(sequenceText)")
+            throw ContractViolation("sequence", "must be at most \(Bounds.sequence.upperBound) (10^18 − 1), got \(sequenceText)")
         }
         if let contentType = try f.optionalString("datacontenttype"), contentType != "application/json" {
             throw ContractViolation("datacontenttype", "must be application/json, got \"\(contentType)\"")

@@ -180,5 +180,21 @@ import Testing
             "compliance.overall.compliant": 38,
         ]
         for (path, value) in expected { #expect(number(path) == value, "\(path): \(number(path).map(String.init) ?? "missing") ≠ \(value)") }
+
+        // The roster's changes say who made them: the office's import, then a deactivation by PUT
+        // (deactivating a breaching subject lifts its county; it leaves a trace on the subject's page).
+        let breaching = city.subjects.first { $0.code.rawValue == enterprise }!
+        let (put, _, _) = try await Cluster.send("\(aggregator)/api/v1/subjects/\(enterprise)", method: "PUT", token: "office-token", json: [
+            "name": breaching.name, "type": breaching.type.rawValue, "county": breaching.county, "active": false,
+        ])
+        #expect(put == 200)
+        let (_, detail) = try await Cluster.get("\(aggregator)/api/v1/subjects/\(enterprise)", token: DepartmentHarness.reader)
+        let changes = detail["changes"] as? [[String: Any]] ?? []
+        #expect(changes.count == 2, "\(changes)")
+        #expect(changes.first?["by"] as? String == "sun" && changes.first?["via"] as? String == "api" && changes.first?["active"] as? Bool == false)
+        #expect(changes.last?["by"] as? String == "sun" && changes.last?["via"] as? String == "import" && changes.last?["active"] as? Bool == true)
+        let cookie = try await StallTests.signIn(aggregator)
+        let (_, _, page) = try await Cluster.send("\(aggregator)/subject/\(enterprise)", headers: ["Cookie": cookie])
+        #expect(page.text.contains("名册变更记录") && page.text.contains("接口修改") && page.text.contains("名册导入"))
     }
 }

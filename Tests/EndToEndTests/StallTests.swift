@@ -14,7 +14,8 @@ import Testing
 /// of it turns back once the view moves again. The stall is made by holding the view's lock.
 @Suite struct StallTests {
     @Test func aStalledConsumerIsNotReadyAndTheDashboardSaysSo() async throws {
-        let cluster = try await Cluster(environment: ["AGGREGATOR_STALL_SECONDS": "3"])
+        let cluster = try await Cluster(environment: ["AGGREGATOR_STALL_SECONDS": "3", "DATABASE_STATEMENT_TIMEOUT_SECONDS": "2",
+                                                      "DASHBOARD_LIVE_MAX_STREAMS": "1"])
         defer { cluster.stopAll() }
         let aggregator = cluster.base("aggregator")
         let city = City(size: 12, seed: 4)
@@ -58,6 +59,33 @@ import Testing
         #expect(again.text.contains("data-state=\"live\"") && again.text.contains("实时"))
         let (_, _, metricsAgain) = try await Cluster.send("\(aggregator)/metrics")
         #expect(metricsAgain.text.contains("aggregator_consumer_stalled{reason=\"no_progress\"} 0"))
+
+        // Readers cannot hold connections: a query that cannot finish (its table locked) answers
+        // 503 once the statement timeout passes, not when the lock goes.
+        try holder.execute("BEGIN")
+        try holder.execute("LOCK TABLE figures IN ACCESS EXCLUSIVE MODE")
+        let asked = ContinuousClock.now
+        let (slow, problem, slowAnswer) = try await Cluster.send("\(aggregator)/api/v1/overview", token: DepartmentHarness.reader)
+        let waited = ContinuousClock.now - asked
+        try holder.execute("ROLLBACK")
+        #expect(slow == 503, "\(problem)")
+        #expect(slowAnswer.headers["Retry-After"] != nil && (problem["detail"] as? String ?? "").contains("longer"), "\(slowAnswer.headers) \(problem)")
+        #expect(waited < .seconds(15), "the query held its connection \(waited)")
+        #expect(try await Cluster.get("\(aggregator)/api/v1/overview", token: DepartmentHarness.reader).0 == 200)
+
+        // One open /live stream is this instance's cap here: the next page is told to come back later.
+        let stream = Process()
+        stream.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        stream.arguments = ["-s", "-N", "--max-time", "30", "-H", "Cookie: \(cookie)", "\(aggregator)/live"]
+        stream.standardOutput = FileHandle.nullDevice
+        try stream.run()
+        defer { stream.terminate() }
+        try await Task.sleep(for: .seconds(3))  // curl has its stream open by then
+        let (second, _, secondAnswer) = try await Cluster.send("\(aggregator)/live", headers: ["Cookie": cookie])
+        #expect(second == 503, "a second /live stream was admitted beyond the cap")
+        #expect(secondAnswer.headers["Retry-After"] != nil)
+        stream.terminate()
+        stream.waitUntilExit()
     }
 
     /// The session cookie of the reader's sign-in.

@@ -82,11 +82,12 @@ import Testing
         #expect(try #require(refusal(hazard(deadline: "2026-04-01T00:00:00+08:00", time: "1970-01-01T00:00:00Z"))).path == "time")
     }
 
-    @Test func sequenceUpToTwoToTheSixtyThreeLessOne() throws {
-        let largest = Samples.envelope(sequence: "09223372036854775807", data: Samples.petitionData)
-        #expect(try CloudEvent.decode(largest).sequence == UInt64(Int64.max))
-        let beyond = try #require(refusal(Samples.envelope(sequence: "09223372036854775808", data: Samples.petitionData)))
+    @Test func sequenceUpToTenToTheEighteenLessOne() throws {
+        let largest = Samples.envelope(sequence: "00999999999999999999", data: Samples.petitionData)
+        #expect(try CloudEvent.decode(largest).sequence == 999_999_999_999_999_999)
+        let beyond = try #require(refusal(Samples.envelope(sequence: "01000000000000000000", data: Samples.petitionData)))
         #expect(beyond.path == "sequence")
+        #expect(try #require(refusal(Samples.envelope(sequence: "09223372036854775807", data: Samples.petitionData))).path == "sequence")
         #expect(try #require(refusal(Samples.envelope(sequence: "18446744073709551615", data: Samples.petitionData))).path == "sequence")
     }
 

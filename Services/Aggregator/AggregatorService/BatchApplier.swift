@@ -337,7 +337,7 @@ enum BatchApplier {
         for event in events { bySource[event.source, default: []].append(Int64(event.sequence)) }
         for (source, numbers) in bySource.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             for n in numbers.sorted() {
-                if let last = runs.last, last.source == source.rawValue, n <= last.last + 1 {
+                if let last = runs.last, last.source == source.rawValue, n - 1 <= last.last {
                     runs[runs.count - 1].last = max(last.last, n)
                 } else {
                     runs.append((source.rawValue, n, n))
