@@ -108,6 +108,9 @@ final class AggregatorProcess {
         if let trace = environment["TRACE_FILE"].flatMap(FileHandle.init(forWritingAtPath:)) { (process.standardError, process.standardOutput) = (trace, trace) }
         env["AGGREGATOR_CHECK_INTERVAL_SECONDS"] = "3600"
         if let size = environment["AGGREGATOR_BATCH_SIZE"] { env["AGGREGATOR_BATCH_SIZE"] = size }
+        // The recomputation from the facts is measured, not refused: at province size it takes
+        // longer than a reader may hold a connection by default (10 s).
+        env["DATABASE_STATEMENT_TIMEOUT_SECONDS"] = "600"
         process.environment = env
         try process.run()
     }

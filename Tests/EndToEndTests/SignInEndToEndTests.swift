@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -18,7 +21,7 @@ import Testing
 
     @Test func nextThrottlingAndRevocation() async throws {
         let key = Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString()
-        let cluster = try await Cluster(environment: ["DASHBOARD_SESSION_KEY": key])
+        let cluster = try await Cluster(environment: ["DASHBOARD_SESSION_KEY": key, "HTTP_IDLE_TIMEOUT_SECONDS": "2"])
         defer { cluster.stopAll() }
         let base = cluster.base("aggregator")
 
@@ -47,5 +50,37 @@ import Testing
         try await cluster.start("aggregator")
         let (after, _, answer) = try await Cluster.send("\(base)/ranking", headers: ["Cookie": cookie], followRedirects: false)
         #expect(after == 303 && (answer.headers["Location"] ?? "").hasPrefix("/login"), "\(after)")
+
+        // A client that starts a request and never finishes it is let go after the idle timeout.
+        let started = ContinuousClock.now
+        let closed = try Self.closedAfterHalfARequest(port: cluster.services["aggregator"]!.port, within: 15)
+        let held = ContinuousClock.now - started
+        #expect(closed, "the connection was still open after 15 s")
+        #expect(held >= .milliseconds(1_500) && held < .seconds(10), "closed after \(held), the idle timeout is 2 s")
+    }
+
+    /// Connects, sends half a request, and waits for the server to close the connection.
+    static func closedAfterHalfARequest(port: Int, within seconds: Int) throws -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return false }
+        let half = Array("GET /health/live HTTP/1.1\r\nHost: localhost\r\n".utf8)
+        _ = half.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
+        var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 512)
+        // 0: the server closed it (after whatever it answered); -1: the timeout passed with the connection still open.
+        while true {
+            let read = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if read <= 0 { return read == 0 }
+        }
     }
 }
