@@ -17,14 +17,7 @@ import Testing
         return KafkaMessage(topic: EventSource.hazards.topic, partition: 0, offset: offset, key: Array(subject.rawValue.utf8), value: event.encoded())
     }
 
-    func setUp() async throws -> PostgresClient {
-        let db = try await TestStack.freshDatabase()
-        _ = try await db.migrate(AggregatorSchema.migrations)
-        try await db.withTransaction { conn in
-            _ = try RosterBook.upsert(SubjectUpserted(code: village, name: "一村", type: .village, county: village.county, active: true), on: conn)
-        }
-        return db
-    }
+    func setUp() async throws -> PostgresClient { try await ViewDatabase.fresh(withVillage: village) }
 
     @Test func twoBatchesInFlightCountEachFactOnceAndCommitInOrder() async throws {
         let db = try await setUp()

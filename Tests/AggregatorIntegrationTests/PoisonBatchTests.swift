@@ -21,14 +21,7 @@ import Testing
         return KafkaMessage(topic: EventSource.hazards.topic, partition: partition, offset: offset, key: Array(village.rawValue.utf8), value: event.encoded())
     }
 
-    func setUp() async throws -> PostgresClient {
-        let db = try await TestStack.freshDatabase()
-        _ = try await db.migrate(AggregatorSchema.migrations)
-        try await db.withTransaction { conn in
-            _ = try RosterBook.upsert(SubjectUpserted(code: village, name: "一村", type: .village, county: village.county, active: true), on: conn)
-        }
-        return db
-    }
+    func setUp() async throws -> PostgresClient { try await ViewDatabase.fresh(withVillage: village) }
 
     func count(_ sql: String, _ db: PostgresClient) async throws -> Int {
         try await db.query(sql)[0].decode(0, as: Int.self)

@@ -213,9 +213,17 @@ enum AggregatorSchema {
                 noticed_at timestamptz NOT NULL DEFAULT now()
             );
             """),
-        // Who changed a subject, how, and what it then was (name and township too).
+        // Who changed a subject, how, and what it then was (name and township too). A table of its
+        // own: `subject_versions` stays as narrow as the reads that need it — every as-of
+        // recomputation reads it whole, and the consumer follows it before each batch.
         Migration(14, "roster changes say who made them", """
-            ALTER TABLE subject_versions ADD COLUMN name text, ADD COLUMN township text, ADD COLUMN changed_by text, ADD COLUMN changed_via text;
+            CREATE TABLE subject_changes (
+                version_id bigint PRIMARY KEY REFERENCES subject_versions (id),
+                name text NOT NULL,
+                township text,
+                changed_by text NOT NULL,
+                changed_via text NOT NULL       -- api, import, command_line, system
+            );
             """),
     ]
 

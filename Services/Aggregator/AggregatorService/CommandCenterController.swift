@@ -196,8 +196,9 @@ struct CommandCenterController: Sendable {
             }
             // Every change of the roster entry: who made it, how, when, and what the subject then was.
             let changes = try conn.query("""
-                SELECT (extract(epoch FROM recorded_at) * 1000000)::bigint, changed_by, changed_via, name, type, county, township, active
-                FROM subject_versions WHERE code = $1 ORDER BY recorded_at DESC, id DESC LIMIT 100
+                SELECT (extract(epoch FROM v.recorded_at) * 1000000)::bigint, c.changed_by, c.changed_via, c.name, v.type, v.county, c.township, v.active
+                FROM subject_versions v LEFT JOIN subject_changes c ON c.version_id = v.id
+                WHERE v.code = $1 ORDER BY v.recorded_at DESC, v.id DESC LIMIT 100
                 """, [code]).map { v -> JSONValue in
                 func text(_ i: Int) throws -> JSONValue { try v.decode(i, as: String?.self).map(JSONValue.string) ?? .null }
                 return ["at": .string(Timestamp(unixMicros: try v.decode(0)).description), "by": try text(1), "via": try text(2),

@@ -46,8 +46,12 @@ enum RosterBook {
             """, [PostgresArray(changed.map(\.code.rawValue)), PostgresArray(changed.map(\.name)), PostgresArray(changed.map(\.type.rawValue)),
                   PostgresArray(changed.map(\.county)), PostgresArray(changed.map(\.township)), PostgresArray(changed.map(\.active))])
         try conn.query("""
-            INSERT INTO subject_versions (code, type, county, active, name, township, changed_by, changed_via)
-            SELECT *, $7, $8 FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $5::text[], $6::text[])
+            WITH version AS (
+                INSERT INTO subject_versions (code, type, county, active) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[])
+                RETURNING id, code
+            )
+            INSERT INTO subject_changes (version_id, name, township, changed_by, changed_via)
+            SELECT version.id, c.name, c.township, $7, $8 FROM version JOIN unnest($1::text[], $5::text[], $6::text[]) AS c(code, name, township) USING (code)
             """, [PostgresArray(changed.map(\.code.rawValue)), PostgresArray(changed.map(\.type.rawValue)), PostgresArray(changed.map(\.county)),
                   PostgresArray(changed.map(\.active)), PostgresArray(changed.map(\.name)), PostgresArray(changed.map(\.township)),
                   actor.name, actor.via.rawValue])
