@@ -38,7 +38,9 @@ enum BatchApplier {
 
         /// What the quarantine keeps as the reason: no longer than 2,000 characters (a refusal may
         /// quote a field name of any length) and without NUL, which no text column holds.
-        var storedReason: String {
+        var storedReason: String { Self.stored(reason) }
+
+        static func stored(_ reason: String) -> String {
             let clean = reason.contains("\u{0}") ? reason.replacingOccurrences(of: "\u{0}", with: "\\u0000") : reason
             return clean.utf8.count <= 2_000 ? clean : String(clean.prefix(2_000)) + "…"
         }

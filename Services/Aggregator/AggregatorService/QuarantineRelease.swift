@@ -35,7 +35,7 @@ enum QuarantineRelease {
         }
         for stay in stays {
             try conn.update("UPDATE quarantine SET kind = $2, reason = $3 WHERE id = $1 AND (kind <> $2 OR reason <> $3)",
-                            [stay.id, stay.kind.rawValue, String(stay.reason.prefix(2_000))])
+                            [stay.id, stay.kind.rawValue, BatchApplier.Quarantined.stored(stay.reason)])
         }
     }
 
