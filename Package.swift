@@ -120,9 +120,14 @@ let package = Package(
             path: "Services/Cases/Main", swiftSettings: swiftSettings),
 
         // MARK: - The command center
+        // How compliance is computed: the zeros, the problem kinds, the metrics, a record's
+        // state — pure Swift, no driver, tested in seconds.
+        .target(
+            name: "ComplianceRules", dependencies: ["EventContract"],
+            path: "Services/Aggregator/ComplianceRules", swiftSettings: swiftSettings),
         .target(
             name: "AggregatorService",
-            dependencies: ["EventContract", "Intake", "Kafka", "Postgres", "ServiceSupport",
+            dependencies: ["ComplianceRules", "EventContract", "Intake", "Kafka", "Postgres", "ServiceSupport",
                            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
                            .product(name: "Metrics", package: "swift-metrics"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Mustache", package: "swift-mustache")],
@@ -154,6 +159,9 @@ let package = Package(
             name: "EventContractTests", dependencies: ["EventContract"],
             path: "Tests/EventContractTests", swiftSettings: swiftSettings),
         .testTarget(
+            name: "ComplianceRulesTests", dependencies: ["ComplianceRules", "EventContract"],
+            path: "Tests/ComplianceRulesTests", swiftSettings: swiftSettings),
+        .testTarget(
             name: "SimulationTests", dependencies: ["Simulation", "EventContract"],
             path: "Tests/SimulationTests", swiftSettings: swiftSettings),
         .testTarget(
@@ -171,7 +179,7 @@ let package = Package(
             path: "Tests/DepartmentIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "AggregatorIntegrationTests",
-            dependencies: ["AggregatorService", "TestSupport", "EventContract", "Kafka", "Postgres", "Simulation",
+            dependencies: ["AggregatorService", "ComplianceRules", "TestSupport", "EventContract", "Kafka", "Postgres", "Simulation",
                            .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/AggregatorIntegrationTests", swiftSettings: swiftSettings),

@@ -7,8 +7,6 @@ public protocol EventPayload: Sendable, Hashable, Encodable {
 }
 
 extension EventPayload {
-    public static var requiredFields: [String] { fields.filter(\.required).map(\.name) }
-    public static var optionalFields: [String] { fields.filter { !$0.required }.map(\.name) }
 
     /// Reads `value` as this payload, refusing fields the contract does not name.
     public static func read(_ value: JSONValue, path: String = "data") throws(ContractViolation) -> Self {

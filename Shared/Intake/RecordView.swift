@@ -47,12 +47,6 @@ public struct RecordView: Sendable, Encodable {
         var extra = encoder.container(keyedBy: FieldKey.self)
         for (name, value) in privateFields { try extra.encode(value, forKey: FieldKey(name)) }
     }
-
-    /// The payload field `name` of the record, if present.
-    public func field(_ name: String) -> JSONValue? {
-        guard case .object(let object) = fields else { return nil }
-        return object[name]
-    }
 }
 
 /// One page of a list.

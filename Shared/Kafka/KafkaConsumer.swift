@@ -80,10 +80,6 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-    /// Batches of messages as they arrive, until the task is cancelled or the consumer closed.
-    public func batches(maxMessages: Int = 1000) -> MessageBatches {
-        MessageBatches(consumer: self, maxMessages: maxMessages)
-    }
 
     /// Commits `offsets` (the next offset to read in each partition) to the group: by default
     /// waiting for the broker's answer; with `waiting: false` only handing them to librdkafka (for
@@ -176,28 +172,6 @@ public final class KafkaConsumer: Sendable {
         }
         try? await thread.shutdownGracefully()
     }
-}
-
-/// `for try await batch in consumer.batches()`: each element is a non-empty batch.
-public struct MessageBatches: AsyncSequence, Sendable {
-    public typealias Element = [KafkaMessage]
-    let consumer: KafkaConsumer
-    let maxMessages: Int
-
-    public struct AsyncIterator: AsyncIteratorProtocol {
-        let consumer: KafkaConsumer
-        let maxMessages: Int
-
-        public mutating func next() async throws -> [KafkaMessage]? {
-            while !Task.isCancelled {
-                let batch = try await consumer.poll(maxMessages: maxMessages)
-                if !batch.isEmpty { return batch }
-            }
-            return nil
-        }
-    }
-
-    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(consumer: consumer, maxMessages: maxMessages) }
 }
 
 extension KafkaMessage {

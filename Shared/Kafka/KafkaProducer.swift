@@ -1,4 +1,5 @@
 import CRdKafka
+import Dispatch
 import Logging
 import NIOPosix
 import Synchronization
@@ -28,10 +29,10 @@ public final class KafkaProducer: Sendable {
     }
 
     deinit {
-        // close() is the orderly way; this only makes sure the threads end.
+        // close() is the orderly way; this only makes sure the threads end. Nothing waits here: the
+        // poll loop holds the handle until it leaves librdkafka, and the pool shuts down after it.
         pollLoop.stop()
-        pollLoop.waitUntilDone()
-        try? threads.syncShutdownGracefully()
+        threads.shutdownGracefully(queue: .global()) { _ in }
     }
 
     private func startPollLoop() {
@@ -41,7 +42,6 @@ public final class KafkaProducer: Sendable {
             while !control.isStopped {
                 rd_kafka_poll(handle.pointer, 100)
             }
-            control.markDone()
         }
     }
 
@@ -105,9 +105,6 @@ public final class KafkaProducer: Sendable {
             throw KafkaError(.timeout, err, context: "flushing the producer")
         }
     }
-
-    /// Messages handed to librdkafka and not yet acknowledged.
-    public var inFlight: Int { Int(rd_kafka_outq_len(handle.pointer)) }
 
     /// Flushes what is in flight, then stops the poll loop. Sends after this fail with `.closed`.
     public func close(timeout: Duration = .seconds(30)) async {
@@ -185,16 +182,10 @@ private let deliveryReportCallback: @convention(c) (OpaquePointer?, UnsafePointe
     }
 }
 
-/// Stops the poll loop, and lets `deinit` wait until it has left librdkafka.
+/// Stops the poll loop.
 final class PollLoopControl: Sendable {
     private let stopped = Atomic<Bool>(false)
-    private let done = Atomic<Bool>(false)
 
     var isStopped: Bool { stopped.load(ordering: .acquiring) }
     func stop() { stopped.store(true, ordering: .releasing) }
-    func markDone() { done.store(true, ordering: .releasing) }
-
-    func waitUntilDone() {
-        while !done.load(ordering: .acquiring) { usleep(1000) }
-    }
 }

@@ -1,4 +1,5 @@
 @testable import AggregatorService
+import ComplianceRules
 import EventContract
 import Foundation
 import Kafka

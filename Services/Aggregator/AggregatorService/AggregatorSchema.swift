@@ -1,3 +1,4 @@
+import ComplianceRules
 import Intake
 import Postgres
 
@@ -116,7 +117,7 @@ enum AggregatorSchema {
             );
             -- Open problems by when they fall due: the counters hold whole months, this index the month in progress.
             CREATE INDEX record_state_open_problems ON record_state (year, due_at) INCLUDE (county, entity)
-                WHERE entity IN ('dispute', 'hazard', 'security_problem') AND resolved_at IS NULL AND voided_at IS NULL;
+                WHERE entity IN \(ProblemKind.entitiesSQL) AND resolved_at IS NULL AND voided_at IS NULL;
             CREATE INDEX record_state_compared ON record_state (registered_at)
                 WHERE entity = 'petition' OR entity = 'accident' OR (entity = 'case' AND criminal);
             -- Live breaching records per subject and year: a subject is compliant in a year with none.
@@ -167,7 +168,7 @@ enum AggregatorSchema {
         // in a simulated year); indexing every fact by subject cost a replay ~4 µs per event.
         Migration(8, "subject page index", """
             DROP INDEX facts_by_subject;
-            CREATE INDEX facts_behind_breaches ON facts (subject) WHERE \(behindBreaches);
+            CREATE INDEX facts_behind_breaches ON facts (subject) WHERE \(Zero.behindBreachesSQL);
             """),
         // A batch's sequence numbers were ~2,500 rows of runs (partitions interleave); now one
         // multirange per source and batch.
@@ -226,90 +227,4 @@ enum AggregatorSchema {
             );
             """),
     ]
-
-    /// The facts that can stand behind a breach on the subject page: registrations that breach
-    /// a zero, and voids (which retract them). Queries that want `facts_behind_breaches` repeat
-    /// this condition word for word (Postgres uses a partial index only for a query that implies it).
-    static let behindBreaches = """
-        ((type = 'petition.registered' AND (lodged_level <> 'unit' OR collective))
-            OR (type = 'accident.reported' AND deaths + injuries >= 1)
-            OR (type = 'case.filed' AND (kind = 'criminal' OR (kind = 'public_order' AND major_impact)))
-            OR type LIKE '%.voided')
-        """
-
-    /// Stable views for BI tools (Grafana, Superset): the maintained figures per year, county,
-    /// subject type and problem kind, the same numbers `/counties` gives for a year so far. Their
-    /// names and columns are a contract (docs/bi.md); change them only by adding.
-    static let biViews = """
-        -- Settings the views need, written by the aggregator at start.
-        CREATE TABLE view_settings (name text PRIMARY KEY, value text NOT NULL);
-        INSERT INTO view_settings VALUES ('problems.default.deadline.days', '30');
-
-        -- The counters per year and county, the roster's counts repeated for every year.
-        CREATE VIEW bi_metrics AS
-            SELECT year, county, metric, value FROM figures WHERE year > 0
-            UNION ALL
-            SELECT y.year, r.county, r.metric, r.value
-            FROM figures r
-            CROSS JOIN (SELECT DISTINCT year FROM figures WHERE year > 0
-                        UNION SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int) y
-            WHERE r.year = 0;
-
-        CREATE VIEW bi_compliance_by_county_type AS
-            SELECT year, county, t.type,
-                coalesce(sum(value) FILTER (WHERE metric = 'subjects.' || t.type), 0) AS subjects,
-                coalesce(sum(value) FILTER (WHERE metric = 'subjects.' || t.type), 0)
-                    - coalesce(sum(value) FILTER (WHERE metric = 'breach.any.' || t.type), 0) AS compliant,
-                coalesce(sum(value) FILTER (WHERE metric = 'breach.petition.' || t.type), 0) AS breaching_petition,
-                coalesce(sum(value) FILTER (WHERE metric = 'breach.accident.' || t.type), 0) AS breaching_accident,
-                coalesce(sum(value) FILTER (WHERE metric = 'breach.case.' || t.type), 0) AS breaching_case
-            FROM bi_metrics
-            CROSS JOIN (VALUES ('village'), ('community'), ('enterprise'), ('institution'), ('religious_site')) AS t(type)
-            GROUP BY year, county, t.type;
-
-        CREATE VIEW bi_compliance_by_county AS
-            SELECT year, county, sum(subjects) AS subjects, sum(compliant) AS compliant,
-                CASE WHEN sum(subjects) = 0 THEN 1 ELSE round(sum(compliant)::numeric / sum(subjects), 6) END AS compliance_rate,
-                sum(breaching_petition) AS breaching_petition, sum(breaching_accident) AS breaching_accident,
-                sum(breaching_case) AS breaching_case
-            FROM bi_compliance_by_county_type GROUP BY year, county;
-
-        -- Overdue: open past the deadline (or the default) at the time of the query.
-        CREATE VIEW bi_problem_ledger AS
-            WITH counts AS (
-                SELECT year, county, k.kind,
-                    coalesce(sum(value) FILTER (WHERE metric = 'found.' || k.kind), 0) AS found,
-                    coalesce(sum(value) FILTER (WHERE metric = 'resolved.' || k.kind), 0) AS resolved
-                FROM bi_metrics CROSS JOIN (VALUES ('dispute'), ('hazard'), ('security_problem')) AS k(kind)
-                GROUP BY year, county, k.kind
-            ),
-            overdue AS (
-                SELECT year, county, entity AS kind, count(*) AS overdue FROM record_state
-                WHERE entity IN ('dispute', 'hazard', 'security_problem') AND resolved_at IS NULL AND voided_at IS NULL
-                    AND coalesce(deadline, registered_at + make_interval(days =>
-                        (SELECT value::int FROM view_settings WHERE name = 'problems.default.deadline.days'))) < now()
-                GROUP BY year, county, entity
-            )
-            SELECT c.year, c.county, c.kind, c.found, c.resolved, c.found - c.resolved AS open, coalesce(o.overdue, 0) AS overdue,
-                CASE WHEN c.found = 0 THEN 1 ELSE round(c.resolved::numeric / c.found, 6) END AS resolution_rate
-            FROM counts c LEFT JOIN overdue o USING (year, county, kind);
-
-        CREATE VIEW bi_petitions_by_county AS
-            SELECT year, county,
-                coalesce(sum(value) FILTER (WHERE metric = 'petition.batches'), 0) AS batches,
-                coalesce(sum(value) FILTER (WHERE metric = 'petition.persons'), 0) AS persons,
-                coalesce(sum(value) FILTER (WHERE metric = 'petition.online'), 0) AS online,
-                coalesce(sum(value) FILTER (WHERE metric = 'petition.origin.self_found'), 0) AS self_found,
-                coalesce(sum(value) FILTER (WHERE metric = 'petition.origin.superior_assigned'), 0) AS superior_assigned,
-                coalesce(sum(value) FILTER (WHERE metric = 'petition.proxy.1'), 0) AS proxied_village,
-                coalesce(sum(value) FILTER (WHERE metric = 'petition.proxy.2'), 0) AS proxied_township,
-                coalesce(sum(value) FILTER (WHERE metric = 'petition.proxy.3'), 0) AS proxied_county,
-                coalesce(sum(value) FILTER (WHERE metric = 'petition.proxy.4'), 0) AS proxied_city,
-                coalesce(sum(value) FILTER (WHERE metric = 'accident.count'), 0) AS accidents,
-                coalesce(sum(value) FILTER (WHERE metric = 'case.criminal'), 0) AS criminal_cases
-            FROM bi_metrics GROUP BY year, county;
-
-        CREATE VIEW bi_quarantine AS
-            SELECT id, topic, partition, "offset", kind, reason, subject, received_at, released_at FROM quarantine;
-        """
 }

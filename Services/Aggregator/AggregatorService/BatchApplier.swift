@@ -52,7 +52,6 @@ enum BatchApplier {
         var ranges: [TopicPartition: (first: Int64, last: Int64)] = [:]
         var valid: [(message: KafkaMessage, fact: Fact)] = []
         var invalid: [Quarantined] = []
-        var count = 0
         /// The partitions' high watermarks as the consumer knew them when it polled the batch.
         var highWatermarks: [TopicPartition: Int64] = [:]
         /// All valid facts as COPY rows, encoded ahead: used as is when every one of them is new.
@@ -83,7 +82,7 @@ enum BatchApplier {
     static let futureTolerance: Int64 = 3_600_000_000
 
     static func prepare(_ messages: [KafkaMessage]) -> Prepared {
-        var prepared = Prepared(count: messages.count)
+        var prepared = Prepared()
         let latest = Int64(Date().timeIntervalSince1970 * 1_000_000) + futureTolerance
         prepared.valid.reserveCapacity(messages.count)
         for m in messages {

@@ -1,3 +1,4 @@
+import ComplianceRules
 import EventContract
 import Foundation
 import Logging
@@ -70,7 +71,7 @@ struct ConservationChecks: Service {
         let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
         let newest = try conn.query("SELECT (extract(epoch FROM max(newest_fact)) * 1000000)::bigint FROM feeds")[0].decode(0, as: Int64?.self)
         let asOf = max(now, Timestamp(unixMicros: newest ?? now.unixMicros))
-        let window = ComplianceQueries.Window(from: ComplianceQueries.startOfYear(RecordState.chinaYear(asOf)), asOf: asOf, knownAt: nil, county: nil)
+        let window = ComplianceQueries.Window(from: ChinaCalendar.startOfYear(ChinaCalendar.year(asOf)), asOf: asOf, knownAt: nil, county: nil)
         guard let maintained = try queries.maintained(window, on: conn) else { return [] }
         let recomputed = try queries.recomputed(window, on: conn)
 
@@ -82,7 +83,7 @@ struct ConservationChecks: Service {
         var sums: [String] = []
         let problems = city.problems()
         for (name, ledger) in [("found", \ComplianceQueries.Ledger.found), ("resolved", \.resolved), ("open", \.open), ("overdue", \.overdue)] {
-            let kinds = [problems.dispute, problems.hazard, problems.security].map { $0[keyPath: ledger] }.reduce(0, +)
+            let kinds = ProblemKind.allCases.map { problems[$0][keyPath: ledger] }.reduce(0, +)
             if kinds != problems.total[keyPath: ledger] { sums.append("\(name): kinds \(kinds) ≠ total \(problems.total[keyPath: ledger])") }
         }
         // The city straight from the record states, against the counties' counters added up.
@@ -90,17 +91,17 @@ struct ConservationChecks: Service {
         let live = try conn.query("""
             SELECT entity, count(*), count(resolved_at) FROM record_state
             WHERE year = $1 AND entity IS NOT NULL AND voided_at IS NULL GROUP BY entity
-            """, [RecordState.chinaYear(asOf)])
+            """, [ChinaCalendar.year(asOf)])
         var records = Figures()
         for row in live {
-            let entity: String = try row.decode(0)
-            switch entity {
-            case "petition": records.add("petition.batches", try row.decode(1))
-            case "accident": records.add("accident.count", try row.decode(1))
-            case "case": break
-            default:
-                records.add("found.\(entity)", try row.decode(1))
-                records.add("resolved.\(entity)", try row.decode(2))
+            let entity = Entity(rawValue: try row.decode(0))
+            if let kind = entity.flatMap(ProblemKind.init(entity:)) {
+                records.add(.found(kind), try row.decode(1))
+                records.add(.resolved(kind), try row.decode(2))
+            } else if entity == .petition {
+                records.add(.petitionBatches, try row.decode(1))
+            } else if entity == .accident {
+                records.add(.accidents, try row.decode(1))
             }
         }
         for (metric, count) in records.values.sorted(by: { $0.key < $1.key }) {
@@ -109,11 +110,11 @@ struct ConservationChecks: Service {
         }
         var bounds: [String] = []
         for (county, f) in maintained.sorted(by: { $0.key < $1.key }) {
-            for kind in Figures.problemKinds where f["resolved.\(kind)"] > f["found.\(kind)"] || f["found.\(kind)"] < 0 {
-                bounds.append("\(county) \(kind): resolved \(f["resolved.\(kind)"]) > found \(f["found.\(kind)"])")
+            for kind in ProblemKind.allCases where f[.resolved(kind)] > f[.found(kind)] || f[.found(kind)] < 0 {
+                bounds.append("\(county) \(kind.rawValue): resolved \(f[.resolved(kind)]) > found \(f[.found(kind)])")
             }
-            for type in SubjectType.allCases where f["breach.any.\(type.rawValue)"] > f["subjects.\(type.rawValue)"] {
-                bounds.append("\(county) \(type.rawValue): \(f["breach.any.\(type.rawValue)"]) breaching > \(f["subjects.\(type.rawValue)"]) subjects")
+            for type in SubjectType.allCases where f[.breaching(nil, type)] > f[.subjects(type)] {
+                bounds.append("\(county) \(type.rawValue): \(f[.breaching(nil, type)]) breaching > \(f[.subjects(type)]) subjects")
             }
         }
         return [

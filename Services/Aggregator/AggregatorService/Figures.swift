@@ -1,13 +1,9 @@
+import ComplianceRules
 import EventContract
 
 /// The counts behind every figure of DESIGN.md section 5, for one county or the city, by metric
-/// name — the same names the maintained counters (`figures`) and the recomputation from the
-/// facts use, so the two can be compared metric by metric:
-///
-/// - `subjects.<type>`: active subjects; `breach.<petition|accident|case|any>.<type>`: those breaching
-/// - `found.<kind>`, `resolved.<kind>`, `overdue.<kind>` for dispute, hazard, security_problem
-/// - `petition.batches`, `.persons`, `.online`, `.origin.<self_found|superior_assigned>`, `.proxy.<1…4>`
-/// - `accident.count`, `case.criminal` (year on year)
+/// name (`Metric`) — the same names the maintained counters (`figures`) and the recomputation
+/// from the facts use, so the two can be compared metric by metric.
 struct Figures: Sendable, Equatable {
     var values: [String: Int64] = [:]
 
@@ -40,19 +36,20 @@ struct Figures: Sendable, Equatable {
         }
     }
 
-    static let problemKinds = ["dispute", "hazard", "security_problem"]
-    static let zeros = ["petition", "accident", "case"]
+    subscript(_ metric: Metric) -> Int { self[metric.name] }
+
+    mutating func add(_ metric: Metric, _ value: Int64) { add(metric.name, value) }
 
     // MARK: - The shapes of DESIGN.md section 6
 
     func subjectCounts() -> ComplianceQueries.SubjectCounts {
-        let byType = Dictionary(uniqueKeysWithValues: SubjectType.allCases.map { ($0.rawValue, self["subjects.\($0.rawValue)"]) })
+        let byType = Dictionary(uniqueKeysWithValues: SubjectType.allCases.map { ($0.rawValue, self[.subjects($0)]) })
         return .init(total: byType.values.reduce(0, +), byType: byType)
     }
 
     func ratio(_ types: [SubjectType], target: Double?) -> ComplianceQueries.Ratio {
-        let total = types.map { self["subjects.\($0.rawValue)"] }.reduce(0, +)
-        let breaching = types.map { self["breach.any.\($0.rawValue)"] }.reduce(0, +)
+        let total = types.map { self[.subjects($0)] }.reduce(0, +)
+        let breaching = types.map { self[.breaching(nil, $0)] }.reduce(0, +)
         return .init(compliant: total - breaching, total: total, target: target)
     }
 
@@ -64,27 +61,29 @@ struct Figures: Sendable, Equatable {
               byType: Dictionary(uniqueKeysWithValues: SubjectType.allCases.map { ($0.rawValue, ratio([$0], target: nil)) }))
     }
 
+    /// Subjects breaching a zero, of every type.
+    func breaching(_ zero: Zero) -> Int { SubjectType.allCases.map { self[.breaching(zero, $0)] }.reduce(0, +) }
+
     func breaches() -> ComplianceQueries.Breaches {
-        func sum(_ zero: String) -> Int { SubjectType.allCases.map { self["breach.\(zero).\($0.rawValue)"] }.reduce(0, +) }
-        return .init(petition: sum("petition"), accident: sum("accident"), case: sum("case"))
+        .init(petition: breaching(.petition), accident: breaching(.accident), case: breaching(.case))
     }
 
-    func ledger(_ kind: String) -> ComplianceQueries.Ledger {
-        let found = self["found.\(kind)"], resolved = self["resolved.\(kind)"]
-        return .init(found: found, resolved: resolved, open: found - resolved, overdue: self["overdue.\(kind)"])
+    func ledger(_ kind: ProblemKind) -> ComplianceQueries.Ledger {
+        let found = self[.found(kind)], resolved = self[.resolved(kind)]
+        return .init(found: found, resolved: resolved, open: found - resolved, overdue: self[.overdue(kind)])
     }
 
     func problems() -> ComplianceQueries.Problems {
-        let (dispute, hazard, security) = (ledger("dispute"), ledger("hazard"), ledger("security_problem"))
+        let (dispute, hazard, security) = (ledger(.dispute), ledger(.hazard), ledger(.securityProblem))
         return .init(dispute: dispute, hazard: hazard, security: security, total: dispute + hazard + security)
     }
 
     func petitions() -> ComplianceQueries.Petitions {
-        let batches = self["petition.batches"]
+        let batches = self[.petitionBatches]
         return .init(
-            batches: batches, persons: self["petition.persons"],
-            onlineShare: batches == 0 ? 0 : Double(self["petition.online"]) / Double(batches),
-            origin: ["selfFound": self["petition.origin.self_found"], "superiorAssigned": self["petition.origin.superior_assigned"]],
-            proxy: Dictionary(uniqueKeysWithValues: RecordState.proxyLevels.enumerated().map { ($1, self["petition.proxy.\($0 + 1)"]) }))
+            batches: batches, persons: self[.petitionPersons],
+            onlineShare: batches == 0 ? 0 : Double(self[.petitionOnline]) / Double(batches),
+            origin: ["selfFound": self[.petitionOrigin(.selfFound)], "superiorAssigned": self[.petitionOrigin(.superiorAssigned)]],
+            proxy: Dictionary(uniqueKeysWithValues: ProxyLevel.allCases.map { ($0.rawValue, self[.petitionProxied($0)]) }))
     }
 }

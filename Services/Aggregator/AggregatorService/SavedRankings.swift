@@ -1,3 +1,4 @@
+import ComplianceRules
 import Crypto
 import EventContract
 import Foundation
@@ -74,7 +75,7 @@ enum SavedRankings {
 
     static func restatement(_ id: Int64, queries: ComplianceQueries, on conn: PostgresConnection) throws -> Restatement? {
         guard let (saved, frozen) = try frozen(id, on: conn), let asOf = Timestamp(rfc3339: saved.asOf) else { return nil }
-        let window = ComplianceQueries.Window(from: ComplianceQueries.startOfYear(RecordState.chinaYear(asOf)), asOf: asOf, knownAt: nil, county: nil)
+        let window = ComplianceQueries.Window(from: ChinaCalendar.startOfYear(ChinaCalendar.year(asOf)), asOf: asOf, knownAt: nil, county: nil)
         let late: Int = try conn.query("""
             SELECT count(*) FROM facts WHERE occurred_at BETWEEN $1 AND $2 AND recorded_at > (SELECT saved_at FROM saved_rankings WHERE id = $3)
             """, [window.from.description, asOf.description, id])[0].decode(0)

@@ -19,9 +19,19 @@ public enum Display {
 
     /// `2026-11-29 13:40` from an RFC 3339 time, in China Standard Time.
     static func time(_ rfc3339: String?) -> String {
-        guard let rfc3339, let t = Timestamp(rfc3339: rfc3339) else { return "—" }
+        time(rfc3339.flatMap(Timestamp.init(rfc3339:)))
+    }
+
+    /// `2026-11-29 13:40`, in China Standard Time.
+    static func time(_ t: Timestamp?) -> String {
+        guard let t else { return "—" }
         let local = Timestamp(unixMicros: t.unixMicros, utcOffsetMinutes: Timestamp.chinaStandardTimeOffset).description
         return local.prefix(10) + " " + local.dropFirst(11).prefix(5)
+    }
+
+    /// `2026-11-29`, in China Standard Time.
+    static func date(_ t: Timestamp) -> String {
+        String(Timestamp(unixMicros: t.unixMicros, utcOffsetMinutes: Timestamp.chinaStandardTimeOffset).description.prefix(10))
     }
 
     static func date(_ rfc3339: String?) -> String {
@@ -35,14 +45,9 @@ public enum Display {
     static let groups: [(key: String, label: String)] = [
         ("overall", "全部主体"), ("rural", "村(社区)"), ("enterpriseInstitution", "企事业单位"), ("religiousSite", "宗教活动场所"),
     ]
-    static let problemKinds: [(key: String, api: String, label: String)] = [
-        ("dispute", "dispute", "矛盾纠纷"), ("hazard", "hazard", "安全隐患"), ("security", "security_problem", "治安问题"),
-    ]
     static let proxyLevels: [(String, String)] = [("village", "村级"), ("township", "乡镇级"), ("county", "县级"), ("city", "市级")]
-    static let zeros: [(key: String, label: String)] = [("petition", "零上访"), ("accident", "零事故"), ("case", "零案件")]
 
     static func subjectType(_ key: String) -> String { subjectTypes.first { $0.0 == key }?.1 ?? key }
-    static func problemKind(_ api: String) -> String { problemKinds.first { $0.api == api }?.label ?? api }
 
     /// 三下降: fewer is better. `↓ 3` (good), `↑ 2` (bad), `持平`.
     static func change(_ n: Int) -> (text: String, tone: String) {

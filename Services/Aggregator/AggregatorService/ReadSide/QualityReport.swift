@@ -1,0 +1,171 @@
+import EventContract
+import Foundation
+import Postgres
+
+/// Data quality (数据质量): the quarantine, gaps in the departments' sequence numbers, each feed's
+/// freshness, offsets and lag, the conservation checks, offsets that can no longer be read, and
+/// this instance's consumer. Read by `GET /api/v1/quality` and the dashboard's quality page.
+struct QualityReport: Sendable, Encodable {
+    struct Quarantined: Sendable, Encodable {
+        var id: Int64
+        var topic: String
+        var partition: Int64
+        var offset: Int64
+        var kind: String
+        var reason: String
+        var subject: String?
+        var receivedAt: Timestamp
+        var released: Bool
+
+        enum CodingKeys: String, CodingKey { case id, topic, partition, offset, kind, reason, subject, receivedAt, released }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(topic, forKey: .topic)
+            try c.encode(partition, forKey: .partition)
+            try c.encode(offset, forKey: .offset)
+            try c.encode(kind, forKey: .kind)
+            try c.encode(reason, forKey: .reason)
+            try c.encode(subject, forKey: .subject)
+            try c.encode(receivedAt, forKey: .receivedAt)
+            try c.encode(released, forKey: .released)
+        }
+    }
+
+    struct Gap: Sendable, Encodable {
+        struct Range: Sendable, Encodable { var from: Int64; var to: Int64 }
+        var source: String
+        var highest: Int64
+        var missing: Int64
+        /// The first hundred missing ranges.
+        var ranges: [Range]
+    }
+
+    struct Feed: Sendable, Encodable {
+        var source: String
+        var lastAppliedAt: Timestamp
+        var newestFactTime: Timestamp
+        var facts: Int64
+    }
+
+    struct Offset: Sendable, Encodable {
+        var topic: String
+        var partition: Int64
+        var nextOffset: Int64
+        var highWatermark: Int64?
+        var lag: Int64? { highWatermark.map { max(0, $0 - nextOffset) } }
+
+        enum CodingKeys: String, CodingKey { case topic, partition, nextOffset, highWatermark, lag }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(topic, forKey: .topic)
+            try c.encode(partition, forKey: .partition)
+            try c.encode(nextOffset, forKey: .nextOffset)
+            try c.encode(highWatermark, forKey: .highWatermark)
+            try c.encode(lag, forKey: .lag)
+        }
+    }
+
+    struct Check: Sendable, Encodable {
+        var name: String
+        var ok: Bool
+        var detail: String
+        var checkedAt: Timestamp
+    }
+
+    struct Unreadable: Sendable, Encodable {
+        var topic: String
+        var partition: Int64
+        var from: Int64
+        var to: Int64
+        var noticedAt: Timestamp
+    }
+
+    /// The consumer of the instance that answers.
+    struct Instance: Sendable, Encodable {
+        struct Stalled: Sendable, Encodable { var reason: String; var detail: String }
+        var assignment: [String]
+        var lastBatchAt: Timestamp?
+        var restarts: Int
+        var restartsLastHour: Int
+        var lastError: String?
+        var lastErrorAt: Timestamp?
+        var stalled: Stalled?
+
+        init(_ s: ConsumerState.Snapshot, now: Date = Date()) {
+            assignment = s.assignment.map(\.description)
+            lastBatchAt = s.lastBatchAt.map(Timestamp.init)
+            restarts = s.restartCount
+            restartsLastHour = s.restarts.filter { now.timeIntervalSince($0) < 3_600 }.count
+            lastError = s.lastError
+            lastErrorAt = s.lastErrorAt.map(Timestamp.init)
+            stalled = s.stall.map { Stalled(reason: $0.reason.rawValue, detail: $0.detail) }
+        }
+
+        enum CodingKeys: String, CodingKey { case assignment, lastBatchAt, restarts, restartsLastHour, lastError, lastErrorAt, stalled }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(assignment, forKey: .assignment)
+            try c.encode(lastBatchAt, forKey: .lastBatchAt)
+            try c.encode(restarts, forKey: .restarts)
+            try c.encode(restartsLastHour, forKey: .restartsLastHour)
+            try c.encode(lastError, forKey: .lastError)
+            try c.encode(lastErrorAt, forKey: .lastErrorAt)
+            try c.encode(stalled, forKey: .stalled)
+        }
+    }
+
+    var quarantine: [Quarantined]
+    var sequenceGaps: [Gap]
+    var freshness: [Feed]
+    var offsets: [Offset]
+    var conservationChecks: [Check]
+    var unreadableOffsets: [Unreadable]
+    var thisInstance: Instance
+
+    static func load(consumer: ConsumerState.Snapshot, on conn: PostgresConnection) throws -> QualityReport {
+        func time(_ micros: Int64) -> Timestamp { Timestamp(unixMicros: micros) }
+        return QualityReport(
+            quarantine: try conn.query("""
+                SELECT id, topic, partition, "offset", kind, reason, subject, (extract(epoch FROM received_at) * 1000000)::bigint, released_at IS NOT NULL
+                FROM quarantine ORDER BY id DESC LIMIT 200
+                """).map { row in
+                Quarantined(id: try row.decode(0), topic: try row.decode(1), partition: try row.decode(2), offset: try row.decode(3),
+                            kind: try row.decode(4), reason: try row.decode(5), subject: try row.decode(6), receivedAt: time(try row.decode(7)),
+                            released: try row.decode(8))
+            },
+            sequenceGaps: try SequenceRuns.gaps(on: conn).map { gap in
+                Gap(source: gap.source, highest: gap.highest, missing: gap.missing,
+                    ranges: gap.ranges.prefix(100).map { Gap.Range(from: $0.lowerBound, to: $0.upperBound) })
+            },
+            freshness: try conn.query("""
+                SELECT source, (extract(epoch FROM last_applied_at) * 1000000)::bigint, (extract(epoch FROM newest_fact) * 1000000)::bigint, facts
+                FROM feeds ORDER BY source
+                """).map { row in
+                Feed(source: try row.decode(0), lastAppliedAt: time(try row.decode(1)), newestFactTime: time(try row.decode(2)), facts: try row.decode(3))
+            },
+            offsets: try conn.query("SELECT topic, partition, next_offset, high_watermark FROM consumer_offsets ORDER BY topic, partition").map { row in
+                Offset(topic: try row.decode(0), partition: try row.decode(1), nextOffset: try row.decode(2), highWatermark: try row.decode(3))
+            },
+            conservationChecks: try conn.query("""
+                SELECT name, ok, detail, (extract(epoch FROM checked_at) * 1000000)::bigint FROM conservation_checks ORDER BY name
+                """).map { row in
+                Check(name: try row.decode(0), ok: try row.decode(1), detail: try row.decode(2), checkedAt: time(try row.decode(3)))
+            },
+            unreadableOffsets: try conn.query("""
+                SELECT topic, partition, from_offset, to_offset, (extract(epoch FROM noticed_at) * 1000000)::bigint
+                FROM offsets_unreadable ORDER BY noticed_at DESC LIMIT 200
+                """).map { row in
+                Unreadable(topic: try row.decode(0), partition: try row.decode(1), from: try row.decode(2), to: try row.decode(3),
+                           noticedAt: time(try row.decode(4)))
+            },
+            thisInstance: Instance(consumer))
+    }
+}
+
+extension Timestamp {
+    /// The instant of a `Date`, shown in China Standard Time.
+    init(_ date: Date) {
+        self.init(unixMicros: Int64(date.timeIntervalSince1970 * 1_000_000))
+    }
+}

@@ -1,0 +1,75 @@
+import ComplianceRules
+import EventContract
+import Postgres
+
+extension ViewMaintenance {
+    /// Adds `deltas` to the counters (in key order, the same for every writer).
+    static func add(_ deltas: [FigureKey: Int64], on conn: PostgresConnection) throws {
+        let keys = deltas.filter { $0.value != 0 }.keys.sorted()
+        guard !keys.isEmpty else { return }
+        try conn.query("""
+            INSERT INTO figures AS g (year, county, metric, value)
+            SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[])
+            ON CONFLICT (year, county, metric) DO UPDATE SET value = g.value + excluded.value
+            """, [PostgresArray(keys.map(\.year)), PostgresArray(keys.map(\.county)), PostgresArray(keys.map(\.metric)),
+                  PostgresArray(keys.map { deltas[$0]! })])
+    }
+
+    /// The compliance counters one subject-year contributes (`sides`: sign, county, type, and
+    /// its breach counts).
+    static let subjectFigures = """
+        SELECT s.year, s.county, m.metric, s.sign * m.value AS delta
+        FROM sides s CROSS JOIN LATERAL (VALUES
+            \(Zero.allCases.map { "(\(Metric.breachingSQL($0, type: "s.type")), CASE WHEN s.\($0.column) > 0 THEN 1 ELSE 0 END)," }.joined(separator: "\n    "))
+            (\(Metric.breachingSQL(nil, type: "s.type")), CASE WHEN \(Zero.allCases.map { "s.\($0.column)" }.joined(separator: " + ")) > 0 THEN 1 ELSE 0 END)
+        ) AS m(metric, value)
+        WHERE m.value <> 0
+        """
+
+    /// Moves the compliance counters after roster changes: the subjects' old contribution out
+    /// (count per type, breaches per year), the new one in.
+    static func applyRoster(before: [(code: String, entry: RosterEntry?)], on conn: PostgresConnection) throws {
+        guard !before.isEmpty else { return }
+        try conn.query("""
+            WITH changed AS (
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[]) AS c(code, old_county, old_type, old_active)
+            ),
+            roster_sides AS (
+                SELECT c.code, -1 AS sign, c.old_county AS county, c.old_type AS type FROM changed c WHERE c.old_active
+                UNION ALL
+                SELECT s.code, 1, s.county, s.type FROM changed c JOIN subjects s ON s.code = c.code WHERE s.active
+            ),
+            sides AS (
+                SELECT r.sign, y.year, r.county, r.type, y.petition, y.accident, y."case"
+                FROM roster_sides r JOIN subject_year y ON y.subject = r.code
+            ),
+            deltas AS (
+                SELECT 0 AS year, county, \(Metric.subjectsSQL(type: "type")) AS metric, sign AS delta FROM roster_sides
+                UNION ALL \(subjectFigures)
+            )
+            INSERT INTO figures AS g (year, county, metric, value)
+            SELECT year, county, metric, sum(delta) FROM deltas GROUP BY year, county, metric HAVING sum(delta) <> 0
+            ORDER BY year, county, metric
+            ON CONFLICT (year, county, metric) DO UPDATE SET value = g.value + excluded.value
+            """, [
+                PostgresArray(before.map(\.code)), PostgresArray(before.map { $0.entry?.county }), PostgresArray(before.map { $0.entry?.type }),
+                PostgresArray(before.map { $0.entry?.active ?? false }),
+            ])
+    }
+
+    /// Notes per feed the newest fact time, the time of this application and the facts added.
+    static func touchFeeds(_ facts: [Fact], on conn: PostgresConnection) throws {
+        var feeds: [EventSource: (newest: Timestamp, count: Int64)] = [:]
+        for fact in facts {
+            let current = feeds[fact.event.source]
+            feeds[fact.event.source] = (max(current?.newest ?? fact.event.time, fact.event.time), (current?.count ?? 0) + 1)
+        }
+        let sources = feeds.keys.sorted { $0.rawValue < $1.rawValue }
+        try conn.query("""
+            INSERT INTO feeds AS f (source, newest_fact, last_applied_at, facts)
+            SELECT source, newest, now(), count FROM unnest($1::text[], $2::timestamptz[], $3::bigint[]) AS u(source, newest, count)
+            ON CONFLICT (source) DO UPDATE
+                SET newest_fact = greatest(f.newest_fact, excluded.newest_fact), last_applied_at = now(), facts = f.facts + excluded.facts
+            """, [PostgresArray(sources.map(\.rawValue)), PostgresArray(sources.map { feeds[$0]!.newest.description }), PostgresArray(sources.map { feeds[$0]!.count })])
+    }
+}
