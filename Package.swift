@@ -58,6 +58,7 @@ let package = Package(
                 "CLibPQ",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/Postgres", swiftSettings: swiftSettings),
 
@@ -74,7 +75,7 @@ let package = Package(
         .target(
             name: "ServiceSupport",
             dependencies: [
-                "EventContract", "Kafka", "Postgres",
+                "EventContract",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
@@ -84,10 +85,22 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Shared/ServiceSupport", swiftSettings: swiftSettings),
+        // What a service needs to run beside HTTP: its configuration (database, Kafka), the
+        // database's health check, the drivers' errors as problems.
+        .target(
+            name: "ServiceRuntime",
+            dependencies: [
+                "Kafka", "Postgres", "ServiceSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Shared/ServiceRuntime", swiftSettings: swiftSettings),
         .target(
             name: "Intake",
             dependencies: [
-                "EventContract", "Kafka", "Postgres", "ServiceSupport",
+                "EventContract", "Kafka", "Postgres", "ServiceRuntime", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -127,7 +140,7 @@ let package = Package(
             path: "Services/Aggregator/ComplianceRules", swiftSettings: swiftSettings),
         .target(
             name: "AggregatorService",
-            dependencies: ["ComplianceRules", "EventContract", "Intake", "Kafka", "Postgres", "ServiceSupport",
+            dependencies: ["ComplianceRules", "EventContract", "Intake", "Kafka", "Postgres", "ServiceRuntime", "ServiceSupport",
                            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
                            .product(name: "Metrics", package: "swift-metrics"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "Mustache", package: "swift-mustache")],
@@ -149,7 +162,7 @@ let package = Package(
         .target(
             name: "TestSupport",
             dependencies: [
-                "EventContract", "Kafka", "Postgres", "ServiceSupport", "Intake",
+                "EventContract", "Kafka", "Postgres", "ServiceRuntime", "ServiceSupport", "Intake",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -4,6 +4,7 @@ import Hummingbird
 import Kafka
 import Logging
 import Postgres
+import ServiceRuntime
 import ServiceSupport
 
 /// A department service: its record kinds and what it adds to the common pattern.
@@ -66,7 +67,7 @@ public struct Department: Sendable {
             router: router,
             server: configuration.server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: name),
-            services: [CloseOnShutdown { await db.shutdown() }, relay, roster, janitor],
+            services: [db, relay, roster, janitor],
             logger: logger)
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Logging
 import NIOPosix
@@ -56,7 +57,8 @@ public final class PostgresClient: Sendable {
     }
 
     deinit {
-        try? threads.syncShutdownGracefully()
+        // `shutdown()` is the orderly way; nothing waits here.
+        threads.shutdownGracefully(queue: .global()) { _ in }
     }
 
     /// Runs `body` with a connection on a database thread.

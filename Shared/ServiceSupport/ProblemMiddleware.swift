@@ -2,7 +2,6 @@ import EventContract
 import HTTPTypes
 import Hummingbird
 import Logging
-import Postgres
 
 /// Turns every error a handler throws into a problem+json response, in one place: contract
 /// violations become 422, Hummingbird's own errors keep their status, anything else is a 500
@@ -21,17 +20,20 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try Problem(error.status, error.body ?? error.status.reasonPhrase).response(from: request, context: context)
         } catch let error as any HTTPResponseError {
             return try Problem(error.status, error.status.reasonPhrase).response(from: request, context: context)
-        } catch let error as PostgresError where error.isStatementTimeout {
-            // A slow read gives its connection back rather than holding it: the caller may narrow it or try again.
-            context.logger.warning("a query ran past the statement timeout", metadata: ["path": "\(request.uri.path)"])
-            var problem = Problem(.serviceUnavailable, "the query took longer than this service allows; try again, or ask for a narrower window",
-                                  title: "Query timed out")
-            problem.headers[.retryAfter] = "5"
-            return try problem.response(from: request, context: context)
+        } catch let error as any ProblemConvertible where error.problem != nil {
+            context.logger.warning("request answered with a problem", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return try error.problem!.response(from: request, context: context)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
             return try Problem(.internalServerError, "the server could not complete the request; it has been logged")
                 .response(from: request, context: context)
         }
     }
+}
+
+/// An error of a lower layer (a driver) that knows the problem it means for a client, declared
+/// where both are known (ServiceRuntime), so that this module needs no driver.
+public protocol ProblemConvertible: Error {
+    /// The problem to answer with, or nil for an internal error.
+    var problem: Problem? { get }
 }

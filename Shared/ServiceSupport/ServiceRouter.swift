@@ -1,7 +1,6 @@
 import EventContract
 import Hummingbird
 import Logging
-import Postgres
 
 /// The router every ThreeZero service starts from: errors as problem+json, request metrics and
 /// logs, bearer tokens, `/health/*`, `/metrics` and `/openapi.yaml`.
@@ -25,20 +24,6 @@ public enum ServiceRouter {
             var handler = StreamLogHandler.standardOutput(label: label)
             handler.logLevel = level
             return handler
-        }
-    }
-}
-
-extension HealthController.Check {
-    /// The service's database answers.
-    public static func database(_ db: PostgresClient) -> Self {
-        .init("database") {
-            do {
-                try await db.query("SELECT 1")
-                return (true, "ok")
-            } catch {
-                return (false, "unreachable: \(error)")
-            }
         }
     }
 }

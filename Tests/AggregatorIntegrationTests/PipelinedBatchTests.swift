@@ -28,7 +28,7 @@ import Testing
         let (older, newer) = (BatchApplier.prepare(first), BatchApplier.prepare(second))
         let olderLocked = Baton(partitions: Set(older.ranges.keys))
         // The newer batch starts first: it waits until the older one holds the lock.
-        async let newerResult = db.withTransaction { try BatchApplier.apply(newer, on: $0, after: olderLocked) }
+        async let newerResult = BatchApplier.apply(newer, db: db, after: olderLocked, locked: Baton())
         try await Task.sleep(for: .milliseconds(200))
         let olderResult = try await db.withTransaction { try BatchApplier.apply(older, on: $0, locked: olderLocked) }
         let newerApplied = try await newerResult
@@ -48,7 +48,7 @@ import Testing
         let newer = BatchApplier.prepare((20..<40).map { accident(village, offset: Int64($0)) })
         let olderLocked = Baton(partitions: Set(older.ranges.keys))
         async let newerOutcome: Result<BatchApplier.Result, any Error> = {
-            do { return .success(try await db.withTransaction { try BatchApplier.apply(newer, on: $0, after: olderLocked) }) } catch { return .failure(error) }
+            do { return .success(try await BatchApplier.apply(newer, db: db, after: olderLocked, locked: Baton())) } catch { return .failure(error) }
         }()
         // The older batch gives up inside its transaction (after taking the lock): it rolls back.
         struct GaveUp: Error {}

@@ -7,6 +7,7 @@ import Intake
 import Logging
 import NIOCore
 import Postgres
+import ServiceRuntime
 import ServiceSupport
 
 /// A department service on the real stack with a database of its own, and three subjects on the

@@ -7,6 +7,7 @@ import HummingbirdTesting
 import Kafka
 import NIOCore
 import Postgres
+import ServiceRuntime
 import ServiceSupport
 
 /// What the department-service tests share: configuration against the real stack, tokens for

@@ -8,6 +8,7 @@ import Kafka
 import Logging
 import Postgres
 import Synchronization
+import ServiceRuntime
 import ServiceSupport
 
 /// The command center's service: consumes the department topics into the compliance view, owns
@@ -67,7 +68,7 @@ public enum Aggregator {
             router: router,
             server: configuration.server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "aggregator"),
-            services: [CloseOnShutdown { await db.shutdown(); await reads.shutdown() }, relay, consumer, stallWatch, checks, live],
+            services: [db, reads, relay, consumer, stallWatch, checks, live],
             logger: logger)
     }
 

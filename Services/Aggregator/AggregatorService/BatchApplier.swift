@@ -106,14 +106,23 @@ enum BatchApplier {
         return prepared
     }
 
-    /// Applies `batch` in the caller's transaction. Once the batch before holds the view lock
-    /// (`predecessor`; it runs on another connection), what does not touch the view goes in — the
-    /// facts, the sequence numbers seen — while that batch still works on the view; then the lock
-    /// (batches take it in order), the guarded offsets and the view. `locked` is passed on once
-    /// this batch holds the lock, or gave up before.
+    /// Applies `batch` in a transaction of its own once the batch before holds the view lock
+    /// (`predecessor`, passed by that batch's transaction on another connection).
+    static func apply(_ batch: Prepared, db: PostgresClient, after predecessor: Baton?, locked: Baton) async throws -> Result {
+        defer { locked.pass() }
+        await predecessor?.passed()
+        let start = ContinuousClock.now
+        var result = try await db.withTransaction { try apply(batch, on: $0, after: predecessor, locked: locked) }
+        result.seconds = ContinuousClock.now - start
+        return result
+    }
+
+    /// Applies `batch` in the caller's transaction: what does not touch the view first — the
+    /// facts, the sequence numbers seen — while the batch before (`predecessor`, which holds the
+    /// view lock already) still works on the view; then the lock (batches take it in order), the
+    /// guarded offsets and the view. `locked` is passed on once this batch holds the lock, or gave up before.
     static func apply(_ batch: Prepared, on conn: PostgresConnection, after predecessor: Baton? = nil, locked: Baton = Baton()) throws -> Result {
         defer { locked.pass() }
-        predecessor?.wait()
         // The commit does not wait for the disk: a batch lost in a crash of Postgres takes its
         // offsets with it, and is read from Kafka and applied again (docs/operations.md).
         try conn.execute("SET LOCAL synchronous_commit = off")
@@ -209,128 +218,6 @@ enum BatchApplier {
         return result
     }
 
-    /// Keeps `messages` in the quarantine, each once: a message is known by its topic and the
-    /// SHA-256 of its bytes, so an event delivered again is kept once, and a different message at
-    /// an offset the broker gave out again (after it lost its log) is kept beside the first.
-    static func quarantine(_ messages: [Quarantined], on conn: PostgresConnection) throws {
-        guard !messages.isEmpty else { return }
-        try conn.query("""
-            INSERT INTO quarantine (topic, partition, "offset", reason, kind, subject, event_id, raw, digest)
-            SELECT topic, partition, "offset", reason, kind, subject, event_id, raw, sha256(raw)
-            FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[])
-                AS q(topic, partition, "offset", reason, kind, subject, event_id, raw)
-            ON CONFLICT (topic, digest) DO NOTHING
-            """, [PostgresArray(messages.map(\.message.topic)), PostgresArray(messages.map { Int64($0.message.partition) }),
-                  PostgresArray(messages.map(\.message.offset)), PostgresArray(messages.map(\.storedReason)),
-                  PostgresArray(messages.map(\.kind.rawValue)), PostgresArray(messages.map(\.subject)),
-                  PostgresArray(messages.map { $0.eventId ?? Self.eventId(in: $0.message.value) }),
-                  PostgresArray(messages.map { Bytea($0.message.value) })])
-    }
-
-    /// The `id` of a message that could not be decoded as an event, when it has a readable one.
-    static func eventId(in bytes: [UInt8]) -> String? {
-        guard bytes.count <= 1_048_576, case .object(let fields)? = try? JSONParser.parse(bytes), case .string(let id)? = fields["id"],
-              id.utf8.count <= 100 else { return nil }
-        return id
-    }
-
-    /// Runs `work` under a savepoint. When the database refuses it for the data it was given
-    /// (`PostgresError.isCausedByData`), its writes are undone and the answer is nil; any other
-    /// error (a lost connection, a deadlock) is thrown, and the whole batch is tried again.
-    static func refusingNothing<T>(on conn: PostgresConnection, _ work: () throws -> T) throws -> T? {
-        try conn.execute("SAVEPOINT content")
-        do {
-            let value = try work()
-            try conn.execute("RELEASE SAVEPOINT content")
-            return value
-        } catch let error as PostgresError where error.isCausedByData {
-            try conn.execute("ROLLBACK TO SAVEPOINT content")
-            try conn.execute("RELEASE SAVEPOINT content")
-            return nil
-        }
-    }
-
-    /// Applies `facts` part by part, each under a savepoint, halving a part the database refuses
-    /// for its data until the facts responsible stand alone: those are returned with the refusal,
-    /// all the others applied. Facts merge into record states in any order and grouping, so the
-    /// view ends as one application of the accepted facts would leave it. A refused batch of 5,000
-    /// with one poison fact costs ~26 parts.
-    static func applyIsolating(_ facts: [Fact], roster: ViewMaintenance.RosterEntries, on conn: PostgresConnection) throws
-        -> (applied: [Fact], refused: [(Fact, PostgresError)]) {
-        var applied: [Fact] = [], refused: [(Fact, PostgresError)] = []
-        func attempt(_ part: ArraySlice<Fact>) throws {
-            guard !part.isEmpty else { return }
-            try conn.execute("SAVEPOINT part")
-            do {
-                let new = try copyNew(Array(part), encoded: nil, on: conn)
-                if !new.isEmpty {
-                    try ViewMaintenance.apply(new, roster: roster, on: conn)
-                    try ViewMaintenance.touchFeeds(new, on: conn)
-                }
-                try conn.execute("RELEASE SAVEPOINT part")
-                applied += new
-            } catch let error as PostgresError where error.isCausedByData {
-                try conn.execute("ROLLBACK TO SAVEPOINT part")
-                try conn.execute("RELEASE SAVEPOINT part")
-                guard part.count > 1 else {
-                    refused.append((part[part.startIndex], error))
-                    return
-                }
-                let middle = part.startIndex + part.count / 2
-                try attempt(part[..<middle])
-                try attempt(part[middle...])
-            }
-        }
-        try attempt(facts[...])
-        return (applied, refused)
-    }
-
-    /// Stores the facts not seen before (by event id, also within `facts`) and moves the view by
-    /// what they say; returns those that were new, and those the database refused for their data
-    /// (the others are applied nonetheless). The caller holds the view lock.
-    static func applyFacts(_ facts: [Fact], roster: ViewMaintenance.RosterEntries, on conn: PostgresConnection) throws
-        -> (applied: [Fact], refused: [(Fact, PostgresError)]) {
-        if let applied = try refusingNothing(on: conn, { () throws -> [Fact] in
-            let new = try copyNew(facts, encoded: nil, on: conn)
-            guard !new.isEmpty else { return [] }
-            try ViewMaintenance.apply(new, roster: roster, on: conn)
-            try ViewMaintenance.touchFeeds(new, on: conn)
-            return new
-        }) { return (applied, []) }
-        return try applyIsolating(facts, roster: roster, on: conn)
-    }
-
-    /// Stores the facts not seen before (by event id, also within `facts`) and returns them.
-    ///
-    /// Usually none of them was stored before: they are copied in straight away, under a
-    /// savepoint, and only when the primary key refuses one are the stored ones looked up. (A fact
-    /// that a batch still in flight stored makes the copy wait for that batch's end.)
-    static func copyNew(_ facts: [Fact], encoded: BinaryCopyData?, on conn: PostgresConnection) throws -> [Fact] {
-        guard !facts.isEmpty else { return [] }
-        var seen = Set<String>()
-        let distinct = facts.filter { seen.insert($0.event.id).inserted }
-        if try copyIfAllNew(distinct, encoded: distinct.count == facts.count ? encoded : nil, on: conn) { return distinct }
-        let stored = Set(try conn.query("SELECT event_id::text FROM facts WHERE event_id = ANY($1::uuid[])", [PostgresArray(distinct.map(\.event.id))])
-            .map { try $0.decode(0, as: String.self) })
-        let new = distinct.filter { !stored.contains($0.event.id) }
-        if !new.isEmpty { try conn.copy(into: "facts", columns: Fact.columns, binary: Fact.copyData(new)) }
-        return new
-    }
-
-    /// Copies `facts` (distinct ids) into `facts` unless one of them is there already: then
-    /// nothing is written and the answer is false.
-    static func copyIfAllNew(_ facts: [Fact], encoded: BinaryCopyData?, on conn: PostgresConnection) throws -> Bool {
-        let rows = try encoded ?? Fact.copyData(facts)
-        try conn.execute("SAVEPOINT facts_copy")
-        if let refused = conn.tryCopy(into: "facts", columns: Fact.columns, binary: rows) {
-            guard refused.isUniqueViolation else { throw refused }
-            try conn.execute("ROLLBACK TO SAVEPOINT facts_copy")
-            return false
-        }
-        try conn.execute("RELEASE SAVEPOINT facts_copy")
-        return true
-    }
-
     /// The sequence numbers of `events` as runs of consecutive numbers per source.
     static func sequenceRuns(_ events: [CloudEvent]) -> [(source: String, first: Int64, last: Int64)] {
         var runs: [(source: String, first: Int64, last: Int64)] = []
@@ -346,27 +233,5 @@ enum BatchApplier {
             }
         }
         return runs
-    }
-}
-
-/// Passed once from one batch's transaction to the next one's: "the view lock is mine (or I gave
-/// up)". Waiting gives up after 30 s (a batch that never ran): the offsets guard then decides.
-final class Baton: Sendable {
-    /// The partitions of the batch that passes it: the next batch may store offsets of these only
-    /// where this one moved them (a partition new to the view is not started over a failed batch).
-    let partitions: Set<TopicPartition>
-    private let semaphore = DispatchSemaphore(value: 0)
-    private let passed = Mutex(false)
-
-    init(partitions: Set<TopicPartition> = []) {
-        self.partitions = partitions
-    }
-
-    func pass() {
-        if passed.withLock({ was in defer { was = true }; return !was }) { semaphore.signal() }
-    }
-
-    func wait() {
-        _ = semaphore.wait(timeout: .now() + 30)
     }
 }

@@ -5,6 +5,7 @@ import HummingbirdCore
 import Kafka
 import Logging
 import Postgres
+import ServiceSupport
 
 /// What every service reads from its environment (swift-configuration: `http.port` ↔ `HTTP_PORT`).
 ///
