@@ -112,8 +112,10 @@ let package = Package(
         // MARK: - The department services
         .target(
             name: "PetitionsService",
-            dependencies: ["EventContract", "Intake", "Postgres", "ServiceSupport", .product(name: "Crypto", package: "swift-crypto"),
-                           .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "EventContract", "Intake", "Postgres", "ServiceSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             path: "Services/Petitions/PetitionsService", swiftSettings: swiftSettings),
         .executableTarget(
             name: "PetitionsMain",
@@ -140,22 +142,28 @@ let package = Package(
             path: "Services/Aggregator/ComplianceRules", swiftSettings: swiftSettings),
         .target(
             name: "AggregatorService",
-            dependencies: ["ComplianceRules", "EventContract", "Intake", "Kafka", "Postgres", "ServiceRuntime", "ServiceSupport",
-                           .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
-                           .product(name: "Metrics", package: "swift-metrics"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "Mustache", package: "swift-mustache")],
+            dependencies: [
+                "ComplianceRules", "EventContract", "Intake", "Kafka", "Postgres", "ServiceRuntime", "ServiceSupport",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Metrics", package: "swift-metrics"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Mustache", package: "swift-mustache"),
+            ],
             path: "Services/Aggregator/AggregatorService", swiftSettings: swiftSettings),
         .executableTarget(
             name: "AggregatorMain",
-            dependencies: ["AggregatorService", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "Configuration", package: "swift-configuration")],
+            dependencies: [
+                "AggregatorService", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
             path: "Services/Aggregator/Main", swiftSettings: swiftSettings),
 
         // MARK: - The simulated city: roster, activity through the departments' APIs, load
         .executableTarget(
             name: "Simulator",
-            dependencies: ["Simulation", "EventContract", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                           .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "Simulation", "EventContract", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             path: "Services/Simulator", swiftSettings: swiftSettings),
 
         // MARK: - Tests
@@ -182,19 +190,25 @@ let package = Package(
             path: "Tests/KafkaIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "PetitionsIntegrationTests",
-            dependencies: ["PetitionsService", "Intake", "ServiceSupport", "TestSupport", "EventContract", "Kafka", "Postgres",
-                           .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PetitionsService", "Intake", "ServiceSupport", "TestSupport", "EventContract", "Kafka", "Postgres",
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/PetitionsIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "DepartmentIntegrationTests",
-            dependencies: ["PetitionsService", "HazardsService", "CasesService", "Intake", "ServiceSupport", "TestSupport", "EventContract",
-                           "Kafka", "Postgres", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "PetitionsService", "HazardsService", "CasesService", "Intake", "ServiceSupport", "TestSupport", "EventContract",
+                "Kafka", "Postgres", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             path: "Tests/DepartmentIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "AggregatorIntegrationTests",
-            dependencies: ["AggregatorService", "ComplianceRules", "TestSupport", "EventContract", "Kafka", "Postgres", "Simulation",
-                           .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "AggregatorService", "ComplianceRules", "TestSupport", "EventContract", "Kafka", "Postgres", "Simulation",
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/AggregatorIntegrationTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "EndToEndTests", dependencies: ["TestSupport", "Simulation", "EventContract", "Postgres", "Kafka"],

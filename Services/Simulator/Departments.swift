@@ -105,7 +105,8 @@ struct DepartmentClient: Sendable {
                 guard action.action == nil else { return recordID }
                 return (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["id"] as? String
             }
-            let transient = status == 0 || status >= 500
+            let transient =
+                status == 0 || status >= 500
                 || (status == 422 && text.contains("not on the roster") && clock.now - started < rosterGrace)
             if transient && attempt < 60 {
                 outcomes.counts.withLock { $0.retried += 1 }
@@ -131,7 +132,7 @@ struct DepartmentClient: Sendable {
             do {
                 let response = try await http.execute(request, timeout: .seconds(600))
                 (status, text) = (response.status.code, String(buffer: try await response.body.collect(upTo: 1 << 24)))
-            } catch where attempt < 20 {
+            } catch  where attempt < 20 {
                 try await Task.sleep(for: .milliseconds(min(2_000, 200 * attempt)))
                 continue
             }

@@ -95,8 +95,9 @@ struct SimulatorMain: AsyncParsableCommand {
             let start = from.flatMap(Self.startOfDay) ?? Timestamp(unixMicros: now.unixMicros - 60 * 86_400_000_000)
             let end: Timestamp? = follow ? nil : until.flatMap(Self.startOfDay).map { Timestamp(unixMicros: $0.unixMicros + 86_400_000_000) } ?? now
             let city = city.city
-            let endpoints = Endpoints(petitions: petitions, hazards: hazards, cases: cases, aggregator: aggregator,
-                                      tokens: [.petitions: petitionsToken, .hazards: hazardsToken, .cases: casesToken], office: officeToken ?? "")
+            let endpoints = Endpoints(
+                petitions: petitions, hazards: hazards, cases: cases, aggregator: aggregator,
+                tokens: [.petitions: petitionsToken, .hazards: hazardsToken, .cases: casesToken], office: officeToken ?? "")
             let client = DepartmentClient(http: HTTPClient.shared, endpoints: endpoints, run: UUIDv7.generate(), rosterGrace: .seconds(120))
             if importRoster {
                 let summary = try await client.importRoster(city.rosterCSV)
@@ -106,8 +107,9 @@ struct SimulatorMain: AsyncParsableCommand {
             let clock = ContinuousClock()
             let started = clock.now
             log("simulating \(city.subjects.count) subjects from \(start.description.prefix(10)) \(follow ? "on, following the clock" : "to \(end!)") at \(rate) req/s")
-            await driver.run(Activity(city: city, start: start, end: end, seed: self.city.seed),
-                             progress: log)
+            await driver.run(
+                Activity(city: city, start: start, end: end, seed: self.city.seed),
+                progress: log)
             let finished = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
             log("done: " + driver.report(elapsed: clock.now - started, simulated: min(end ?? finished, finished)))
             let counts = driver.outcomes.counts.withLock { $0 }

@@ -40,8 +40,10 @@ public struct FieldSpec: Sendable, Hashable {
         case .text: ["type": .string("string"), "minLength": .integer(1), "maxLength": .integer(500)]
         case .boolean: ["type": .string("boolean")]
         case .timestamp:
-            ["type": .string("string"), "format": .string("date-time"), "pattern": .string(Bounds.timePattern),
-             "description": .string("RFC 3339 with an offset, \(Bounds.timeDescription)")]
+            [
+                "type": .string("string"), "format": .string("date-time"), "pattern": .string(Bounds.timePattern),
+                "description": .string("RFC 3339 with an offset, \(Bounds.timeDescription)"),
+            ]
         case .integer(let range): ["type": .string("integer"), "minimum": .integer(range.lowerBound), "maximum": .integer(range.upperBound)]
         case .decimal(let range): ["type": .string("number"), "minimum": Self.number(range.lowerBound), "maximum": Self.number(range.upperBound)]
         case .enumeration(let values): ["type": .string("string"), "enum": .array(values.map(JSONValue.string))]

@@ -12,8 +12,10 @@ public struct PetitionRegistered: EventPayload {
     public var origin: PetitionOrigin
     public var category: String
 
-    public init(petitionId: String, channel: PetitionChannel, persons: Int64, lodgedLevel: LodgedLevel,
-                collective: Bool, origin: PetitionOrigin, category: String) {
+    public init(
+        petitionId: String, channel: PetitionChannel, persons: Int64, lodgedLevel: LodgedLevel,
+        collective: Bool, origin: PetitionOrigin, category: String
+    ) {
         self.petitionId = petitionId
         self.channel = channel
         self.persons = persons

@@ -83,7 +83,7 @@ public struct SecurityProblemResolved: EventPayload {
     public init(problemId: String) { self.problemId = problemId }
 
     public static let fields: [FieldSpec] = [
-        FieldSpec("problemId", .uuid),
+        FieldSpec("problemId", .uuid)
     ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {

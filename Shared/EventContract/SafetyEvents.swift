@@ -37,7 +37,7 @@ public struct HazardRectified: EventPayload {
     public init(hazardId: String) { self.hazardId = hazardId }
 
     public static let fields: [FieldSpec] = [
-        FieldSpec("hazardId", .uuid),
+        FieldSpec("hazardId", .uuid)
     ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {

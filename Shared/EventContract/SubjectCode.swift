@@ -51,7 +51,8 @@ public struct SubjectCode: Sendable, Hashable, Comparable, CustomStringConvertib
             }
             let expected = creditCheckCharacter(chars[0..<17])
             guard chars[17] == expected else {
-                throw ContractViolation("", "subject code \"\(text)\" has a wrong check character: expected \(Character(UnicodeScalar(expected))), got \(Character(UnicodeScalar(chars[17])))")
+                throw ContractViolation(
+                    "", "subject code \"\(text)\" has a wrong check character: expected \(Character(UnicodeScalar(expected))), got \(Character(UnicodeScalar(chars[17])))")
             }
             return .unifiedSocialCredit
         default:

@@ -99,7 +99,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             let s = String(n)
             return String(repeating: "0", count: max(0, width - s.count)) + s
         }
-        var text = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(Int(secondOfDay / 3600), 2)):"
+        var text =
+            "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(Int(secondOfDay / 3600), 2)):"
             + "\(pad(Int(secondOfDay % 3600 / 60), 2)):\(pad(Int(secondOfDay % 60), 2))"
         if micros != 0 {
             var fraction = pad(Int(micros), 6)

@@ -50,15 +50,17 @@ public struct Department: Sendable {
         }
         let roster = RosterCache(db: db, kafka: configuration.kafka, logger: logger)
 
-        let router = ServiceRouter.make(tokens: configuration.tokens, checks: [
-            .database(db),
-            .init("roster") { roster.isReady ? (true, "loaded") : (false, "not read yet from \(EventSource.roster.topic)") },
-            .init("outbox") {
-                let backlog = try? await db.withConnection { try Outbox.backlog(on: $0) }
-                let (ready, relayDetail) = await relay.readiness()
-                return (ready, (backlog.map { "backlog \($0)" } ?? "backlog unknown") + ", " + relayDetail)
-            },
-        ], openAPI: DepartmentOpenAPI.document(title: title, description: summary, kinds: kinds, extraPaths: extraPaths))
+        let router = ServiceRouter.make(
+            tokens: configuration.tokens,
+            checks: [
+                .database(db),
+                .init("roster") { roster.isReady ? (true, "loaded") : (false, "not read yet from \(EventSource.roster.topic)") },
+                .init("outbox") {
+                    let backlog = try? await db.withConnection { try Outbox.backlog(on: $0) }
+                    let (ready, relayDetail) = await relay.readiness()
+                    return (ready, (backlog.map { "backlog \($0)" } ?? "backlog unknown") + ", " + relayDetail)
+                },
+            ], openAPI: DepartmentOpenAPI.document(title: title, description: summary, kinds: kinds, extraPaths: extraPaths))
         RecordController(kinds: kinds, db: db, retention: configuration.idempotencyRetention).addRoutes(to: router)
         let janitor = IdempotencyJanitor(db: db, retention: configuration.idempotencyRetention, logger: logger)
         extraRoutes(router, db)

@@ -1,6 +1,6 @@
+import EventContract
 import Foundation
 import HTTPTypes
-import EventContract
 import ServiceSupport
 
 /// Writes a department service's OpenAPI 3.1 document from its record kinds and the contract's
@@ -9,43 +9,54 @@ public enum DepartmentOpenAPI {
     public static func document(title: String, description: String, kinds: [RecordKind], extraPaths: [String: JSONValue] = [:]) -> JSONValue {
         var paths: [String: JSONValue] = [
             "/health/live": operation("Liveness", tag: "operations", secured: false, responses: ["200": json("The process answers")]),
-            "/health/ready": operation("Readiness: database reachable, roster loaded; the outbox backlog", tag: "operations", secured: false,
-                                       responses: ["200": json("Ready"), "503": json("Not ready, with the reason per check")]),
-            "/metrics": operation("Prometheus metrics", tag: "operations", secured: false,
-                                  responses: ["200": .object(["description": "Metrics", "content": ["text/plain": ["schema": ["type": "string"]]]])]),
-            "/openapi.yaml": operation("This document", tag: "operations", secured: false,
-                                       responses: ["200": .object(["description": "OpenAPI", "content": ["application/yaml": ["schema": ["type": "string"]]]])]),
+            "/health/ready": operation(
+                "Readiness: database reachable, roster loaded; the outbox backlog", tag: "operations", secured: false,
+                responses: ["200": json("Ready"), "503": json("Not ready, with the reason per check")]),
+            "/metrics": operation(
+                "Prometheus metrics", tag: "operations", secured: false,
+                responses: ["200": .object(["description": "Metrics", "content": ["text/plain": ["schema": ["type": "string"]]]])]),
+            "/openapi.yaml": operation(
+                "This document", tag: "operations", secured: false,
+                responses: ["200": .object(["description": "OpenAPI", "content": ["application/yaml": ["schema": ["type": "string"]]]])]),
         ].mapValues { .object(["get": $0]) }
         for (path, item) in extraPaths { paths[path] = item }
         var schemas: [String: JSONValue] = ["Problem": problemSchema, "History": historySchema]
         for kind in kinds {
             let name = typeName(kind.entity)
             schemas[name] = recordSchema(kind)
-            schemas["\(name)Page"] = .object(["type": "object", "required": ["items", "page", "pageSize", "total"], "properties": [
-                "items": ["type": "array", "items": ["$ref": .string("#/components/schemas/\(name)")]],
-                "page": ["type": "integer"], "pageSize": ["type": "integer"], "total": ["type": "integer"],
-            ]])
+            schemas["\(name)Page"] = .object([
+                "type": "object", "required": ["items", "page", "pageSize", "total"],
+                "properties": [
+                    "items": ["type": "array", "items": ["$ref": .string("#/components/schemas/\(name)")]],
+                    "page": ["type": "integer"], "pageSize": ["type": "integer"], "total": ["type": "integer"],
+                ],
+            ])
             let ref: JSONValue = ["$ref": .string("#/components/schemas/\(name)")]
             paths["/api/v1/\(kind.collection)"] = .object([
-                "post": operation("Register a \(kind.entity.rawValue)", tag: kind.collection, idempotent: true,
-                                  body: requestSchema(fields: EventData.fields(of: kind.registers), idField: kind.entity.idField, subject: true, privateFields: kind.privateFields),
-                                  responses: ["201": json("Registered", schema: ref)].merging(refusals(["400", "401", "403", "409", "413", "415", "422"])) { a, _ in a }),
-                "get": operation("List \(kind.collection), newest first", tag: kind.collection, parameters: listParameters(kind),
-                                 responses: ["200": json("A page", schema: ["$ref": .string("#/components/schemas/\(name)Page")])].merging(refusals(["400", "401", "403"])) { a, _ in a }),
+                "post": operation(
+                    "Register a \(kind.entity.rawValue)", tag: kind.collection, idempotent: true,
+                    body: requestSchema(fields: EventData.fields(of: kind.registers), idField: kind.entity.idField, subject: true, privateFields: kind.privateFields),
+                    responses: ["201": json("Registered", schema: ref)].merging(refusals(["400", "401", "403", "409", "413", "415", "422"])) { a, _ in a }),
+                "get": operation(
+                    "List \(kind.collection), newest first", tag: kind.collection, parameters: listParameters(kind),
+                    responses: ["200": json("A page", schema: ["$ref": .string("#/components/schemas/\(name)Page")])].merging(refusals(["400", "401", "403"])) { a, _ in a }),
             ])
             paths["/api/v1/\(kind.collection)/{id}"] = .object([
-                "get": operation("One \(kind.entity.rawValue) with its history", tag: kind.collection, parameters: [idParameter],
-                                 responses: ["200": json("The record", schema: ref)].merging(refusals(["401", "403", "404"])) { a, _ in a }),
+                "get": operation(
+                    "One \(kind.entity.rawValue) with its history", tag: kind.collection, parameters: [idParameter],
+                    responses: ["200": json("The record", schema: ref)].merging(refusals(["401", "403", "404"])) { a, _ in a })
             ])
             for action in kind.actions {
                 paths["/api/v1/\(kind.collection)/{id}/\(action.name)"] = .object([
-                    "post": operation(action.event.map { "\(action.name.capitalized) a \(kind.entity.rawValue) (publishes \($0.wireName))" }
-                                        ?? "\(action.name.capitalized) a \(kind.entity.rawValue) (kept in history, not published)",
-                                      tag: kind.collection, idempotent: true, parameters: [idParameter],
-                                      body: requestSchema(fields: action.event.map(EventData.fields(of:)) ?? [.optional("note", .text)],
-                                                          idField: kind.entity.idField, subject: false, privateFields: nil),
-                                      responses: ["200": json("The record after the action", schema: ref)]
-                                        .merging(refusals(["400", "401", "403", "404", "409", "413", "415", "422"])) { a, _ in a }),
+                    "post": operation(
+                        action.event.map { "\(action.name.capitalized) a \(kind.entity.rawValue) (publishes \($0.wireName))" }
+                            ?? "\(action.name.capitalized) a \(kind.entity.rawValue) (kept in history, not published)",
+                        tag: kind.collection, idempotent: true, parameters: [idParameter],
+                        body: requestSchema(
+                            fields: action.event.map(EventData.fields(of:)) ?? [.optional("note", .text)],
+                            idField: kind.entity.idField, subject: false, privateFields: nil),
+                        responses: ["200": json("The record after the action", schema: ref)]
+                            .merging(refusals(["400", "401", "403", "404", "409", "413", "415", "422"])) { a, _ in a })
                 ])
             }
         }
@@ -68,14 +79,18 @@ public enum DepartmentOpenAPI {
         entity.rawValue.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
     }
 
-    static func operation(_ summary: String, tag: String, secured: Bool = true, idempotent: Bool = false, parameters: [JSONValue] = [],
-                          body: JSONValue? = nil, responses: [String: JSONValue]) -> JSONValue {
+    static func operation(
+        _ summary: String, tag: String, secured: Bool = true, idempotent: Bool = false, parameters: [JSONValue] = [],
+        body: JSONValue? = nil, responses: [String: JSONValue]
+    ) -> JSONValue {
         var op: [String: JSONValue] = ["summary": .string(summary), "tags": [.string(tag)], "responses": .object(responses)]
         var parameters = parameters
         if idempotent {
-            parameters.append(["name": "Idempotency-Key", "in": "header", "required": false,
-                               "description": "A retry with the same key returns the first answer and writes nothing",
-                               "schema": ["type": "string", "minLength": 1, "maxLength": 200]])
+            parameters.append([
+                "name": "Idempotency-Key", "in": "header", "required": false,
+                "description": "A retry with the same key returns the first answer and writes nothing",
+                "schema": ["type": "string", "minLength": 1, "maxLength": 200],
+            ])
         }
         if !parameters.isEmpty { op["parameters"] = .array(parameters) }
         if let body { op["requestBody"] = ["required": true, "content": ["application/json": ["schema": body]]] }
@@ -95,10 +110,16 @@ public enum DepartmentOpenAPI {
     ]
 
     static func refusals(_ codes: [String]) -> [String: JSONValue] {
-        Dictionary(uniqueKeysWithValues: codes.map { code in
-            (code, ["description": .string(problemDescriptions[code]!),
-                    "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]] as JSONValue)
-        })
+        Dictionary(
+            uniqueKeysWithValues: codes.map { code in
+                (
+                    code,
+                    [
+                        "description": .string(problemDescriptions[code]!),
+                        "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]],
+                    ] as JSONValue
+                )
+            })
     }
 
     static let idParameter: JSONValue = ["name": "id", "in": "path", "required": true, "schema": ["type": "string"]]
@@ -144,17 +165,25 @@ public enum DepartmentOpenAPI {
             "history": ["type": "array", "items": ["$ref": "#/components/schemas/History"]],
         ]
         if let privateFields = kind.privateFields { properties[privateFields.field] = ["description": "Only for the clerk role; null once erased"] }
-        return ["type": "object", "required": ["id", "kind", "subject", "county", "status", "time", "fields", "createdAt", "updatedAt"],
-                "properties": .object(properties)]
+        return [
+            "type": "object", "required": ["id", "kind", "subject", "county", "status", "time", "fields", "createdAt", "updatedAt"],
+            "properties": .object(properties),
+        ]
     }
 
-    static let historySchema: JSONValue = ["type": "object", "properties": [
-        "action": ["type": "string"], "status": ["type": "string"], "actor": ["type": "string"],
-        "time": ["type": "string"], "recordedAt": ["type": "string"], "details": ["type": "object"],
-    ]]
+    static let historySchema: JSONValue = [
+        "type": "object",
+        "properties": [
+            "action": ["type": "string"], "status": ["type": "string"], "actor": ["type": "string"],
+            "time": ["type": "string"], "recordedAt": ["type": "string"], "details": ["type": "object"],
+        ],
+    ]
 
-    static let problemSchema: JSONValue = ["type": "object", "required": ["type", "title", "status", "detail"], "properties": [
-        "type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer"],
-        "detail": ["type": "string"], "field": ["type": "string"], "instance": ["type": "string"],
-    ]]
+    static let problemSchema: JSONValue = [
+        "type": "object", "required": ["type", "title", "status", "detail"],
+        "properties": [
+            "type": ["type": "string"], "title": ["type": "string"], "status": ["type": "integer"],
+            "detail": ["type": "string"], "field": ["type": "string"], "instance": ["type": "string"],
+        ],
+    ]
 }

@@ -38,8 +38,10 @@ public enum Idempotency {
 
     /// Runs `write` in a transaction that also stores its response under `key`; with a key seen
     /// before, returns the stored response and writes nothing.
-    public static func run(_ db: PostgresClient, key: IdempotencyKey?, retention: Duration = defaultRetention,
-                           _ write: @escaping @Sendable (PostgresConnection) throws -> StoredResponse) async throws -> StoredResponse {
+    public static func run(
+        _ db: PostgresClient, key: IdempotencyKey?, retention: Duration = defaultRetention,
+        _ write: @escaping @Sendable (PostgresConnection) throws -> StoredResponse
+    ) async throws -> StoredResponse {
         let seconds = retention.components.seconds
         return try await db.withConnection { conn in
             do {
@@ -52,7 +54,8 @@ public enum Idempotency {
                     if let key, let earlier = try stored(key, on: conn) { return earlier }
                     let response = try write(conn)
                     if let key {
-                        try conn.query("""
+                        try conn.query(
+                            """
                             INSERT INTO idempotency_keys (principal, key, request_hash, status, body) VALUES ($1, $2, $3, $4, $5)
                             """, [key.principal, key.key, Bytea(key.requestHash), response.status, Bytea(response.body)])
                     }
@@ -73,9 +76,11 @@ public enum Idempotency {
     }
 
     static func stored(_ key: IdempotencyKey, on conn: PostgresConnection) throws -> StoredResponse? {
-        guard let row = try conn.query(
-            "SELECT request_hash, status, body FROM idempotency_keys WHERE principal = $1 AND key = $2", [key.principal, key.key]
-        ).first else { return nil }
+        guard
+            let row = try conn.query(
+                "SELECT request_hash, status, body FROM idempotency_keys WHERE principal = $1 AND key = $2", [key.principal, key.key]
+            ).first
+        else { return nil }
         guard try row.decode(0, as: Bytea.self).bytes == key.requestHash else {
             throw Problem(.unprocessableContent, "the Idempotency-Key \"\(key.key)\" was already used for a different request")
         }

@@ -4,7 +4,9 @@ import Postgres
 /// the outbox, idempotency keys, and the local copy of the roster.
 public enum IntakeSchema {
     public static let migrations: [Migration] = [
-        Migration(1, "records and history", """
+        Migration(
+            1, "records and history",
+            """
             CREATE TABLE records (
                 id uuid PRIMARY KEY,
                 entity text NOT NULL,
@@ -34,7 +36,9 @@ public enum IntakeSchema {
             );
             CREATE INDEX record_history_by_record ON record_history (record_id, id);
             """),
-        Migration(2, "outbox", """
+        Migration(
+            2, "outbox",
+            """
             CREATE TABLE outbox (
                 position bigserial PRIMARY KEY,
                 event_id uuid NOT NULL UNIQUE,
@@ -57,7 +61,9 @@ public enum IntakeSchema {
             );
             INSERT INTO outbox_relay (id, next_sequence) VALUES (1, 1);
             """),
-        Migration(3, "idempotency keys", """
+        Migration(
+            3, "idempotency keys",
+            """
             CREATE TABLE idempotency_keys (
                 principal text NOT NULL,
                 key text NOT NULL,
@@ -68,7 +74,9 @@ public enum IntakeSchema {
                 PRIMARY KEY (principal, key)
             );
             """),
-        Migration(4, "roster", """
+        Migration(
+            4, "roster",
+            """
             CREATE TABLE roster (
                 code text PRIMARY KEY,
                 name text NOT NULL,

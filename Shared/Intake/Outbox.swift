@@ -12,13 +12,17 @@ public enum Outbox {
     /// Queues one event per (data, subject), in that order, as part of the caller's transaction.
     public static func append(_ events: [(data: EventData, subject: SubjectCode)], time: Timestamp, on conn: PostgresConnection) throws {
         guard !events.isEmpty else { return }
-        try conn.query("""
+        try conn.query(
+            """
             INSERT INTO outbox (event_id, type, subject, time, data)
             SELECT id, type, subject, $4::text, data::jsonb FROM unnest($1::uuid[], $2::text[], $3::text[], $5::text[])
                 WITH ORDINALITY AS e(id, type, subject, data, n)
             ORDER BY n
-            """, [PostgresArray(events.map { _ in UUIDv7.generate() }), PostgresArray(events.map(\.data.type.rawValue)),
-                  PostgresArray(events.map(\.subject.rawValue)), time.description, PostgresArray(try events.map { try RecordStore.json($0.data) })])
+            """,
+            [
+                PostgresArray(events.map { _ in UUIDv7.generate() }), PostgresArray(events.map(\.data.type.rawValue)),
+                PostgresArray(events.map(\.subject.rawValue)), time.description, PostgresArray(try events.map { try RecordStore.json($0.data) }),
+            ])
     }
 
     /// Unpublished events, oldest first.

@@ -52,8 +52,10 @@ public final class OutboxRelay: Service, Sendable {
 
     /// `makeProducer` makes the relay's producer, and a fresh one after a failed batch: an
     /// idempotent producer whose broker lost its state (restarted empty) may never recover.
-    public init(configuration: Configuration, db: PostgresClient, admin: KafkaAdmin, logger: Logger,
-                makeProducer: @escaping @Sendable () throws -> KafkaProducer) {
+    public init(
+        configuration: Configuration, db: PostgresClient, admin: KafkaAdmin, logger: Logger,
+        makeProducer: @escaping @Sendable () throws -> KafkaProducer
+    ) {
         self.configuration = configuration
         self.db = db
         self.makeProducer = makeProducer
@@ -71,9 +73,10 @@ public final class OutboxRelay: Service, Sendable {
     public func readiness() async -> (ready: Bool, detail: String) {
         guard let reason = givenUp.withLock({ $0 }) else { return (true, "publishing") }
         let instance = instance
-        let otherLeads = (try? await db.withConnection { conn in
-            try conn.query("SELECT 1 FROM outbox_relay WHERE id = 1 AND leader IS DISTINCT FROM $1 AND lease_until > now()", [instance]).isEmpty == false
-        }) ?? false
+        let otherLeads =
+            (try? await db.withConnection { conn in
+                try conn.query("SELECT 1 FROM outbox_relay WHERE id = 1 AND leader IS DISTINCT FROM $1 AND lease_until > now()", [instance]).isEmpty == false
+            }) ?? false
         return (!otherLeads, "cannot publish, lease given up: \(reason)" + (otherLeads ? " (another instance publishes)" : ""))
     }
 
@@ -100,8 +103,9 @@ public final class OutboxRelay: Service, Sendable {
             standBackUntil = nil
             do {
                 if !topicReady {
-                    try await admin.createTopics([.init(name: configuration.topic, partitions: configuration.partitions, config: configuration.topicConfig)],
-                                                 timeout: .seconds(5))
+                    try await admin.createTopics(
+                        [.init(name: configuration.topic, partitions: configuration.partitions, config: configuration.topicConfig)],
+                        timeout: .seconds(5))
                     topicReady = true
                 }
                 let count = try await publishBatch()
@@ -123,13 +127,18 @@ public final class OutboxRelay: Service, Sendable {
                     // This instance reaches Postgres but not the broker: another one may reach both.
                     givenUp.withLock { $0 = String("\(error)".prefix(500)) }
                     await releaseLease()
-                    logger.error("outbox relay gives its lease up: it could not publish for \(configuration.giveUpAfter)",
-                                 metadata: ["topic": "\(configuration.topic)", "error": "\(error)"])
+                    logger.error(
+                        "outbox relay gives its lease up: it could not publish for \(configuration.giveUpAfter)",
+                        metadata: ["topic": "\(configuration.topic)", "error": "\(error)"])
                     failingSince = nil
                     standBackUntil = ContinuousClock.now + .seconds(max(1, configuration.leaseSeconds))
                 }
                 topicReady = false  // a broker that came back empty needs the topic again
-                if let failed = producer.withLock({ p in defer { p = nil }; return p }) { await failed.close(timeout: .seconds(1)) }
+                if let failed = producer.withLock({ p in
+                    defer { p = nil }; return p
+                }) {
+                    await failed.close(timeout: .seconds(1))
+                }
                 let backoff = min(5_000, 100 << min(failures, 6))
                 logger.warning("outbox relay could not publish; retrying", metadata: ["error": "\(error)", "retryInMs": "\(backoff)"])
                 try? await Task.sleep(for: .milliseconds(backoff))
@@ -146,15 +155,18 @@ public final class OutboxRelay: Service, Sendable {
     /// tells the same sooner (see `publishBatch`).
     func republishIfTopicLostEvents() async throws {
         let (published, known) = try await db.withConnection { conn -> (Int64, [Int32]) in
-            (try conn.query("SELECT next_sequence - 1 FROM outbox_relay WHERE id = 1")[0].decode(0),
-             try conn.query("SELECT partition FROM outbox_partitions").map { try $0.decode(0) })
+            (
+                try conn.query("SELECT next_sequence - 1 FROM outbox_relay WHERE id = 1")[0].decode(0),
+                try conn.query("SELECT partition FROM outbox_partitions").map { try $0.decode(0) }
+            )
         }
         guard published > 0 else { return }
         let watermarks = try await admin.highWatermarks(topic: configuration.topic)
         let lost = known.isEmpty ? watermarks.values.allSatisfy { $0 <= 0 } : known.contains { (watermarks[$0] ?? 0) <= 0 }
         guard lost else { return }
-        try await admin.createTopics([.init(name: configuration.topic, partitions: configuration.partitions, config: configuration.topicConfig)],
-                                     timeout: .seconds(5))
+        try await admin.createTopics(
+            [.init(name: configuration.topic, partitions: configuration.partitions, config: configuration.topicConfig)],
+            timeout: .seconds(5))
         try await republishAll(reason: "a partition it had published to is empty")
     }
 
@@ -165,8 +177,9 @@ public final class OutboxRelay: Service, Sendable {
             try conn.execute("DELETE FROM outbox_partitions")
             return try Outbox.republish(fromSequence: 0, on: conn)
         }
-        logger.warning("the broker lost the topic's events (\(reason)): publishing the outbox again",
-                       metadata: ["topic": "\(configuration.topic)", "events": "\(count)"])
+        logger.warning(
+            "the broker lost the topic's events (\(reason)): publishing the outbox again",
+            metadata: ["topic": "\(configuration.topic)", "events": "\(count)"])
     }
 
     /// On graceful shutdown, publishes what is still waiting (a few seconds at most): whatever is
@@ -200,14 +213,18 @@ public final class OutboxRelay: Service, Sendable {
         let configuration = configuration
         let instance = instance
         let pending: [Pending]? = try await db.withTransaction { conn in
-            guard let lease = try conn.query("""
-                UPDATE outbox_relay SET leader = $1, lease_until = now() + make_interval(secs => $2)
-                WHERE id = 1 AND (leader = $1 OR leader IS NULL OR lease_until < now())
-                RETURNING next_sequence
-                """, [instance, configuration.leaseSeconds]).first
+            guard
+                let lease = try conn.query(
+                    """
+                    UPDATE outbox_relay SET leader = $1, lease_until = now() + make_interval(secs => $2)
+                    WHERE id = 1 AND (leader = $1 OR leader IS NULL OR lease_until < now())
+                    RETURNING next_sequence
+                    """, [instance, configuration.leaseSeconds]
+                ).first
             else { return nil }
             var next: Int64 = try lease.decode(0)
-            let rows = try conn.query("""
+            let rows = try conn.query(
+                """
                 SELECT position, sequence, event_id::text, type, subject, time, data::text FROM outbox
                 WHERE published_at IS NULL ORDER BY position LIMIT $1
                 """, [configuration.batchSize])
@@ -222,8 +239,9 @@ public final class OutboxRelay: Service, Sendable {
                 }
                 let type = EventType(rawValue: try row.decode(3))!
                 let data = try EventData.read(try JSONParser.parse((try row.decode(6, as: String.self)).utf8), as: type)
-                let event = CloudEvent(id: try row.decode(2), source: configuration.source, subject: try SubjectCode(validating: try row.decode(4)),
-                                       time: Timestamp(rfc3339: try row.decode(5))!, sequence: UInt64(sequence), data: data)
+                let event = CloudEvent(
+                    id: try row.decode(2), source: configuration.source, subject: try SubjectCode(validating: try row.decode(4)),
+                    time: Timestamp(rfc3339: try row.decode(5))!, sequence: UInt64(sequence), data: data)
                 return Pending(position: try row.decode(0), sequence: sequence, event: event)
             }
         }
@@ -238,8 +256,9 @@ public final class OutboxRelay: Service, Sendable {
         }
 
         let records = pending.map { p in
-            ProducerRecord(topic: configuration.topic, key: p.event.subject.rawValue, value: p.event.encoded(),
-                           headers: [KafkaHeader(key: "content-type", value: CloudEvent.contentType)])
+            ProducerRecord(
+                topic: configuration.topic, key: p.event.subject.rawValue, value: p.event.encoded(),
+                headers: [KafkaHeader(key: "content-type", value: CloudEvent.contentType)])
         }
         let results = try await currentProducer().sendAll(records)
         // Only the acknowledged prefix counts: what follows a failure is retried, in order.
@@ -257,16 +276,19 @@ public final class OutboxRelay: Service, Sendable {
             let firsts = partitions.map { offsets[$0]!.first }, lasts = partitions.map { offsets[$0]!.last }
             let outcome = try await db.withTransaction { conn -> (leader: Bool, wentBack: Bool) in
                 let next = done.map(\.sequence).max()! + 1
-                let owned = try conn.update("""
+                let owned = try conn.update(
+                    """
                     UPDATE outbox_relay SET next_sequence = GREATEST(next_sequence, $2) WHERE id = 1 AND leader = $1
                     """, [instance, next])
                 guard owned == 1 else { return (false, false) }
-                try conn.update("""
+                try conn.update(
+                    """
                     UPDATE outbox SET published_at = now(), sequence = s.sequence
                     FROM unnest($1::bigint[], $2::bigint[]) AS s(position, sequence)
                     WHERE outbox.position = s.position
                     """, [PostgresArray(done.map(\.position)), PostgresArray(done.map(\.sequence))])
-                let wentBack: Int64 = try conn.query("""
+                let wentBack: Int64 = try conn.query(
+                    """
                     WITH reported AS (SELECT * FROM unnest($1::integer[], $2::bigint[], $3::bigint[]) AS r(partition, first_offset, last_offset)),
                     earlier AS (SELECT 1 FROM reported r JOIN outbox_partitions p USING (partition) WHERE r.first_offset <= p.last_offset),
                     saved AS (INSERT INTO outbox_partitions (partition, last_offset) SELECT partition, last_offset FROM reported

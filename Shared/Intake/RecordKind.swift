@@ -19,8 +19,10 @@ public struct RecordKind: Sendable {
     /// Fields only this service keeps (the petitioner's identity), never published.
     public var privateFields: PrivateFields?
 
-    public init(entity: Entity, collection: String, registers: EventType, initialStatus: String, openStatuses: Set<String>,
-                actions: [RecordAction], clerk: Role, privateFields: PrivateFields? = nil) {
+    public init(
+        entity: Entity, collection: String, registers: EventType, initialStatus: String, openStatuses: Set<String>,
+        actions: [RecordAction], clerk: Role, privateFields: PrivateFields? = nil
+    ) {
         self.entity = entity
         self.collection = collection
         self.registers = registers
@@ -54,14 +56,18 @@ public struct RecordAction: Sendable {
     /// A refusal beyond the status check (e.g. a proxy down a level), or nil.
     public var check: @Sendable (RecordView, EventData?) -> String?
 
-    public init(name: String, event: EventType?, from: Set<String>, to status: String,
-                check: @escaping @Sendable (RecordView, EventData?) -> String? = { _, _ in nil }) {
+    public init(
+        name: String, event: EventType?, from: Set<String>, to status: String,
+        check: @escaping @Sendable (RecordView, EventData?) -> String? = { _, _ in nil }
+    ) {
         self.init(name: name, event: event, from: from, resultingStatuses: [status], nextStatus: { _ in status }, check: check)
     }
 
-    public init(name: String, event: EventType?, from: Set<String>, resultingStatuses: [String],
-                nextStatus: @escaping @Sendable (EventData?) -> String,
-                check: @escaping @Sendable (RecordView, EventData?) -> String? = { _, _ in nil }) {
+    public init(
+        name: String, event: EventType?, from: Set<String>, resultingStatuses: [String],
+        nextStatus: @escaping @Sendable (EventData?) -> String,
+        check: @escaping @Sendable (RecordView, EventData?) -> String? = { _, _ in nil }
+    ) {
         self.name = name
         self.event = event
         self.from = from
@@ -95,10 +101,12 @@ public struct PrivateFields: Sendable {
     /// The field's JSON Schema, for the OpenAPI document.
     public var schema: JSONValue
 
-    public init(field: String, required: Bool, visibleTo: Set<Role>,
-                store: @escaping @Sendable (PostgresConnection, String, JSONValue) throws -> Void,
-                load: @escaping @Sendable (PostgresConnection, String) throws -> JSONValue?,
-                schema: JSONValue) {
+    public init(
+        field: String, required: Bool, visibleTo: Set<Role>,
+        store: @escaping @Sendable (PostgresConnection, String, JSONValue) throws -> Void,
+        load: @escaping @Sendable (PostgresConnection, String) throws -> JSONValue?,
+        schema: JSONValue
+    ) {
         self.field = field
         self.required = required
         self.visibleTo = visibleTo

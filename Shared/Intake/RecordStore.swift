@@ -15,14 +15,17 @@ public struct RecordStore: Sendable {
 
     // MARK: - Register
 
-    public func register(_ kind: RecordKind, subject: SubjectCode, time: Timestamp, payload: EventData,
-                         privateValue: JSONValue?, actor: Principal, on conn: PostgresConnection) throws -> RecordView {
+    public func register(
+        _ kind: RecordKind, subject: SubjectCode, time: Timestamp, payload: EventData,
+        privateValue: JSONValue?, actor: Principal, on conn: PostgresConnection
+    ) throws -> RecordView {
         try checkNotInFuture(time)
         let id = payload.recordId
         let data = try Self.json(payload)
         let deadline = Self.deadline(of: payload)
         // One statement: the roster check, the record, its history row and its outbox row.
-        let row = try conn.query("""
+        let row = try conn.query(
+            """
             WITH listed AS (SELECT active FROM roster WHERE code = $3::text),
             record AS (
                 INSERT INTO records (id, entity, subject, county, status, occurred_at, deadline, data)
@@ -38,8 +41,11 @@ public struct RecordStore: Sendable {
                 SELECT $10::uuid, $11::text, $3::text, $12::text, $8::jsonb FROM record
             )
             SELECT (SELECT active FROM listed), (SELECT (extract(epoch FROM created_at) * 1000000)::bigint FROM record)
-            """, [id, kind.entity.rawValue, subject.rawValue, subject.county, kind.initialStatus, time.description,
-                  deadline?.description, data, actor.name, UUIDv7.generate(), payload.type.rawValue, time.description])[0]
+            """,
+            [
+                id, kind.entity.rawValue, subject.rawValue, subject.county, kind.initialStatus, time.description,
+                deadline?.description, data, actor.name, UUIDv7.generate(), payload.type.rawValue, time.description,
+            ])[0]
         guard let active = try row.decode(0, as: Bool?.self) else {
             throw Problem(.unprocessableContent, "subject: \(subject) is not on the roster of creation subjects", field: "subject")
         }
@@ -55,14 +61,19 @@ public struct RecordStore: Sendable {
         return RecordView(
             id: id, kind: kind.entity, subject: subject.rawValue, county: subject.county, status: kind.initialStatus,
             time: Self.text(time.unixMicros), deadline: deadline.map { Self.text($0.unixMicros) }, fields: fields, createdAt: now, updatedAt: now,
-            history: [RecordView.HistoryEntry(action: "register", status: kind.initialStatus, actor: actor.name, time: Self.text(time.unixMicros),
-                                              recordedAt: now, details: fields)])
+            history: [
+                RecordView.HistoryEntry(
+                    action: "register", status: kind.initialStatus, actor: actor.name, time: Self.text(time.unixMicros),
+                    recordedAt: now, details: fields)
+            ])
     }
 
     // MARK: - Act
 
-    public func act(_ kind: RecordKind, _ action: RecordAction, id: String, time: Timestamp, payload: EventData?, note: String? = nil,
-                    actor: Principal, on conn: PostgresConnection) throws -> RecordView {
+    public func act(
+        _ kind: RecordKind, _ action: RecordAction, id: String, time: Timestamp, payload: EventData?, note: String? = nil,
+        actor: Principal, on conn: PostgresConnection
+    ) throws -> RecordView {
         try checkNotInFuture(time)
         guard try !conn.query("SELECT 1 FROM records WHERE id = $1 AND entity = $2 FOR UPDATE", [id, kind.entity.rawValue]).isEmpty,
             let record = try find(kind, id: id, on: conn)
@@ -102,11 +113,13 @@ public struct RecordStore: Sendable {
         }
         var view = try Self.view(row)
         if withHistory {
-            view.history = try conn.query("""
+            view.history = try conn.query(
+                """
                 SELECT action, status, actor, (extract(epoch FROM occurred_at) * 1000000)::bigint,
                        (extract(epoch FROM recorded_at) * 1000000)::bigint, details::text
                 FROM record_history WHERE record_id = $1 ORDER BY id
-                """, [id]).map { row in
+                """, [id]
+            ).map { row in
                 RecordView.HistoryEntry(
                     action: try row.decode(0), status: try row.decode(1), actor: try row.decode(2),
                     time: Self.text(try row.decode(3)), recordedAt: Self.text(try row.decode(4)),
@@ -139,7 +152,8 @@ public struct RecordStore: Sendable {
             kind.entity.rawValue, filter.subject, filter.status, filter.county, filter.overdue, PostgresArray(kind.openStatuses.sorted()),
         ]
         let total = try conn.query("SELECT count(*) FROM records WHERE \(condition)", parameters)[0].decode(0, as: Int.self)
-        let rows = try conn.query("""
+        let rows = try conn.query(
+            """
             SELECT \(Self.columns) FROM records WHERE \(condition)
             ORDER BY occurred_at DESC, id LIMIT $7 OFFSET $8
             """, parameters + [filter.pageSize, (filter.page - 1) * filter.pageSize])
@@ -149,7 +163,8 @@ public struct RecordStore: Sendable {
     // MARK: - Helpers
 
     func history(_ id: String, action: String, status: String, actor: Principal, time: Timestamp, details: String, on conn: PostgresConnection) throws {
-        try conn.query("""
+        try conn.query(
+            """
             INSERT INTO record_history (record_id, action, status, actor, occurred_at, details)
             VALUES ($1, $2, $3, $4, $5, $6::jsonb)
             """, [id, action, status, actor.name, time.description, details])

@@ -43,8 +43,9 @@ public final class RosterCache: Service, Sendable {
         do {
             // The command center creates it; a department started first (or a broker that came
             // back empty) creates it the same way so the subscription has something to read.
-            try await KafkaAdmin(configuration: kafka).createTopics([.init(name: topic, partitions: 1, config: ["cleanup.policy": "compact"])],
-                                                                   timeout: .seconds(5))
+            try await KafkaAdmin(configuration: kafka).createTopics(
+                [.init(name: topic, partitions: 1, config: ["cleanup.policy": "compact"])],
+                timeout: .seconds(5))
         } catch {
             logger.warning("could not make sure the roster topic exists; reading it anyway", metadata: ["error": "\(error)"])
         }
@@ -58,9 +59,11 @@ public final class RosterCache: Service, Sendable {
         var configuration = KafkaConsumerConfiguration(bootstrapServers: kafka.bootstrapServers, groupID: "roster-\(UUID().uuidString)")
         configuration.client.extra = kafka.extra
         let applied = applied
-        let consumer = try KafkaConsumer(configuration: configuration, rebalance: RebalanceListener(assigned: { partitions in
-            applied.offsets.withLock { offsets in offsets.filter { partitions.contains($0.key) } }
-        }), logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: configuration,
+            rebalance: RebalanceListener(assigned: { partitions in
+                applied.offsets.withLock { offsets in offsets.filter { partitions.contains($0.key) } }
+            }), logger: logger)
         do {
             try consumer.subscribe(topics: [topic])
             var targets: [TopicPartition: Int64]?
@@ -105,17 +108,22 @@ public final class RosterCache: Service, Sendable {
         let applying = offsets
         try await db.withTransaction { conn in
             if !subjects.isEmpty {
-                try conn.update("""
+                try conn.update(
+                    """
                     INSERT INTO roster (code, name, type, county, township, active)
                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[])
                     ON CONFLICT (code) DO UPDATE SET name = excluded.name, type = excluded.type, county = excluded.county,
                         township = excluded.township, active = excluded.active, updated_at = now()
-                    """, [PostgresArray(subjects.map(\.code.rawValue)), PostgresArray(subjects.map(\.name)),
-                          PostgresArray(subjects.map(\.type.rawValue)), PostgresArray(subjects.map(\.county)),
-                          PostgresArray(subjects.map(\.township)), PostgresArray(subjects.map(\.active))])
+                    """,
+                    [
+                        PostgresArray(subjects.map(\.code.rawValue)), PostgresArray(subjects.map(\.name)),
+                        PostgresArray(subjects.map(\.type.rawValue)), PostgresArray(subjects.map(\.county)),
+                        PostgresArray(subjects.map(\.township)), PostgresArray(subjects.map(\.active)),
+                    ])
             }
             for (tp, next) in applying {
-                try conn.query("""
+                try conn.query(
+                    """
                     INSERT INTO roster_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
                     ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset
                     """, [topic, tp.partition, next])

@@ -14,8 +14,10 @@ public final class KafkaConsumer: Sendable {
     let rebalance: RebalanceContext
     let logger: Logger
 
-    public init(configuration: KafkaConsumerConfiguration, rebalance listener: RebalanceListener = RebalanceListener(),
-                logger: Logger = Logger(label: "threezero.kafka.consumer")) throws(KafkaError) {
+    public init(
+        configuration: KafkaConsumerConfiguration, rebalance listener: RebalanceListener = RebalanceListener(),
+        logger: Logger = Logger(label: "threezero.kafka.consumer")
+    ) throws(KafkaError) {
         self.logger = logger
         let context = RebalanceContext(listener: listener, logger: logger)
         rebalance = context
@@ -80,7 +82,6 @@ public final class KafkaConsumer: Sendable {
         }
     }
 
-
     /// Commits `offsets` (the next offset to read in each partition) to the group: by default
     /// waiting for the broker's answer; with `waiting: false` only handing them to librdkafka (for
     /// offsets that are informational, e.g. kept for lag tools while the truth is elsewhere).
@@ -137,7 +138,8 @@ public final class KafkaConsumer: Sendable {
             var low: Int64 = 0
             var high: Int64 = 0
             if rd_kafka_get_watermark_offsets(handle.pointer, partition.topic, partition.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
-               high >= 0 {
+                high >= 0
+            {
                 result[partition] = high
             }
         }
@@ -194,8 +196,9 @@ extension KafkaMessage {
         }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(message, &timestampType)
-        self.init(topic: String(cString: rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset,
-                  key: key, value: value, headers: headers,
-                  timestampMillis: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
+        self.init(
+            topic: String(cString: rd_kafka_topic_name(m.rkt)), partition: m.partition, offset: m.offset,
+            key: key, value: value, headers: headers,
+            timestampMillis: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp)
     }
 }

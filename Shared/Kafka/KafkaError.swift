@@ -37,8 +37,9 @@ public struct KafkaError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// Takes ownership of an `rd_kafka_error_t` and destroys it.
     init(_ code: Code, consuming error: OpaquePointer, context: String) {
-        self.init(code, rdkafkaCode: rd_kafka_error_code(error).rawValue,
-                  message: "\(context): \(String(cString: rd_kafka_error_string(error)))")
+        self.init(
+            code, rdkafkaCode: rd_kafka_error_code(error).rawValue,
+            message: "\(context): \(String(cString: rd_kafka_error_string(error)))")
         rd_kafka_error_destroy(error)
     }
 

@@ -3,6 +3,7 @@ import Dispatch
 import Logging
 import NIOPosix
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -77,9 +78,10 @@ public final class KafkaProducer: Sendable {
             }
             let err = record.value.withUnsafeBytes { value in
                 (record.key ?? []).withUnsafeBytes { key in
-                    threezero_produce(handle.pointer, record.topic,
-                                      record.key == nil ? nil : key.baseAddress, record.key == nil ? 0 : key.count,
-                                      value.baseAddress, value.count, headers, opaque)
+                    threezero_produce(
+                        handle.pointer, record.topic,
+                        record.key == nil ? nil : key.baseAddress, record.key == nil ? 0 : key.count,
+                        value.baseAddress, value.count, headers, opaque)
                 }
             }
             if err == RD_KAFKA_RESP_ERR_NO_ERROR { return }

@@ -21,7 +21,8 @@ extension PostgresClient {
         precondition(Set(sorted.map(\.version)).count == sorted.count, "migration versions must be unique")
         return try await withTransaction { conn in
             try conn.query("SELECT pg_advisory_xact_lock(hashtext($1))", [lockName])
-            try conn.execute("""
+            try conn.execute(
+                """
                 CREATE TABLE IF NOT EXISTS schema_migrations (
                     version integer PRIMARY KEY,
                     name text NOT NULL,

@@ -182,9 +182,11 @@ public final class PostgresConnection {
 
     /// Table and column names cannot be parameters; accept only plain identifiers.
     static func checkIdentifier(_ name: String) throws(PostgresError) {
-        let ok = !name.isEmpty && name.utf8.allSatisfy { c in
-            (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 95 || c == 46
-        }
+        let ok =
+            !name.isEmpty
+            && name.utf8.allSatisfy { c in
+                (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c == 95 || c == 46
+            }
         guard ok else { throw PostgresError(.server, message: "\"\(name)\" is not a plain identifier") }
     }
 }

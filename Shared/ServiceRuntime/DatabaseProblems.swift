@@ -22,8 +22,9 @@ extension HealthController.Check {
 extension PostgresError: ProblemConvertible {
     public var problem: Problem? {
         guard isStatementTimeout else { return nil }
-        var problem = Problem(.serviceUnavailable, "the query took longer than this service allows; try again, or ask for a narrower window",
-                              title: "Query timed out")
+        var problem = Problem(
+            .serviceUnavailable, "the query took longer than this service allows; try again, or ask for a narrower window",
+            title: "Query timed out")
         problem.headers[.retryAfter] = "5"
         return problem
     }

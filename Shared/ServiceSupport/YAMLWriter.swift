@@ -62,8 +62,10 @@ public enum YAMLWriter {
     }
 
     /// OpenAPI's usual order first, then alphabetical.
-    static let preferred = ["openapi", "info", "title", "version", "description", "servers", "security", "paths", "components",
-                            "summary", "operationId", "tags", "parameters", "requestBody", "responses", "name", "in", "required", "type"]
+    static let preferred = [
+        "openapi", "info", "title", "version", "description", "servers", "security", "paths", "components",
+        "summary", "operationId", "tags", "parameters", "requestBody", "responses", "name", "in", "required", "type",
+    ]
 
     static func orderedKeys(_ object: [String: JSONValue]) -> [String] {
         object.keys.sorted { a, b in

@@ -136,11 +136,15 @@ public struct Activity: Sendable {
         }
     }
 
-    mutating func schedule(_ kind: Kind, record: Int, subject: Int, at micros: Int64, _ action: String?,
-                           _ fields: [String: JSONValue], deadlineAfter: Int64? = nil) {
+    mutating func schedule(
+        _ kind: Kind, record: Int, subject: Int, at micros: Int64, _ action: String?,
+        _ fields: [String: JSONValue], deadlineAfter: Int64? = nil
+    ) {
         order += 1
-        pending.insert(Action(time: Timestamp(unixMicros: micros), record: record, kind: kind, subject: subject, action: action,
-                              fields: fields, deadlineAfterMicros: deadlineAfter, order: order))
+        pending.insert(
+            Action(
+                time: Timestamp(unixMicros: micros), record: record, kind: kind, subject: subject, action: action,
+                fields: fields, deadlineAfterMicros: deadlineAfter, order: order))
     }
 
     mutating func later(_ at: Int64, days: ClosedRange<Int>) -> Int64 {
@@ -153,20 +157,23 @@ public struct Activity: Sendable {
         // Some are entered in error and voided by the clerk soon after; nothing else happens to those.
         let mistaken = random.chance(0.03)
         func void() {
-            schedule(kind, record: record, subject: subject, at: at + Int64(random.int(1..<30)) * 60_000_000, "void",
-                     ["reason": .string(random.pick(["录入错误", "重复录入", "非本辖区"]))])
+            schedule(
+                kind, record: record, subject: subject, at: at + Int64(random.int(1..<30)) * 60_000_000, "void",
+                ["reason": .string(random.pick(["录入错误", "重复录入", "非本辖区"]))])
         }
         switch kind {
         case .petition:
             let lodged: LodgedLevel = random.chance(0.8) ? .unit : random.pick([.township, .township, .county, .city, .province])
-            schedule(kind, record: record, subject: subject, at: at, nil, [
-                "channel": .string(random.chance(0.62) ? "online" : random.pick(["letter", "visit", "phone", "hotline"])),
-                "persons": .integer(random.chance(0.9) ? 1 : Int64(random.int(2..<30))),
-                "lodgedLevel": .string(lodged.rawValue), "collective": .bool(random.chance(0.04)),
-                "origin": .string(random.chance(0.7) ? "self_found" : "superior_assigned"),
-                "category": .string(random.pick(["劳动社保", "土地征收", "城乡建设", "农村农业", "环境保护", "政法"])),
-                "petitioner": People.petitioner(&random, county: city.subjects[subject].county),
-            ])
+            schedule(
+                kind, record: record, subject: subject, at: at, nil,
+                [
+                    "channel": .string(random.chance(0.62) ? "online" : random.pick(["letter", "visit", "phone", "hotline"])),
+                    "persons": .integer(random.chance(0.9) ? 1 : Int64(random.int(2..<30))),
+                    "lodgedLevel": .string(lodged.rawValue), "collective": .bool(random.chance(0.04)),
+                    "origin": .string(random.chance(0.7) ? "self_found" : "superior_assigned"),
+                    "category": .string(random.pick(["劳动社保", "土地征收", "城乡建设", "农村农业", "环境保护", "政法"])),
+                    "petitioner": People.petitioner(&random, county: city.subjects[subject].county),
+                ])
             if mistaken { return void() }
             // The four-level secretaries take some up, a level at a time.
             var t = at
@@ -176,25 +183,30 @@ public struct Activity: Sendable {
                 schedule(kind, record: record, subject: subject, at: t, "proxy", ["level": .string(level.rawValue)])
             }
             if random.chance(0.85) {
-                schedule(kind, record: record, subject: subject, at: later(t, days: 3...45), "resolve",
-                         ["outcome": .string(random.chance(0.85) ? "resolved" : "closed")])
+                schedule(
+                    kind, record: record, subject: subject, at: later(t, days: 3...45), "resolve",
+                    ["outcome": .string(random.chance(0.85) ? "resolved" : "closed")])
             }
         case .dispute:
             let deadline = random.chance(0.6) ? Int64(random.int(7..<31)) * Self.microsPerDay : nil
-            schedule(kind, record: record, subject: subject, at: at, nil,
-                     ["category": .string(random.pick(["邻里纠纷", "婚姻家庭", "土地承包", "劳资纠纷", "物业纠纷"]))], deadlineAfter: deadline)
+            schedule(
+                kind, record: record, subject: subject, at: at, nil,
+                ["category": .string(random.pick(["邻里纠纷", "婚姻家庭", "土地承包", "劳资纠纷", "物业纠纷"]))], deadlineAfter: deadline)
             if mistaken { return void() }
             if random.chance(0.82) {
-                schedule(kind, record: record, subject: subject, at: later(at, days: 1...40), "resolve",
-                         ["method": .string(random.pick(["mediation", "mediation", "mediation", "adjudication", "other"]))])
+                schedule(
+                    kind, record: record, subject: subject, at: later(at, days: 1...40), "resolve",
+                    ["method": .string(random.pick(["mediation", "mediation", "mediation", "adjudication", "other"]))])
             }
         case .hazard:
             let major = random.chance(0.08)
             let days = major ? random.int(30..<91) : random.int(7..<46)
-            schedule(kind, record: record, subject: subject, at: at, nil, [
-                "category": .string(random.pick(["消防安全", "用电安全", "危化品", "特种设备", "建筑施工", "道路交通"])),
-                "severity": .string(major ? "major" : "general"),
-            ], deadlineAfter: Int64(days) * Self.microsPerDay)
+            schedule(
+                kind, record: record, subject: subject, at: at, nil,
+                [
+                    "category": .string(random.pick(["消防安全", "用电安全", "危化品", "特种设备", "建筑施工", "道路交通"])),
+                    "severity": .string(major ? "major" : "general"),
+                ], deadlineAfter: Int64(days) * Self.microsPerDay)
             if mistaken { return void() }
             // Mostly rectified in time, a few late, some never.
             if random.chance(0.9) {
@@ -203,29 +215,37 @@ public struct Activity: Sendable {
             }
         case .accident:
             let hurt = random.chance(0.6)
-            schedule(kind, record: record, subject: subject, at: at, nil, [
-                "kind": .string(random.pick(["机械伤害", "火灾", "道路交通", "高处坠落", "触电"])),
-                "deaths": .integer(hurt && random.chance(0.15) ? Int64(random.int(1..<3)) : 0),
-                "injuries": .integer(hurt ? Int64(random.int(1..<6)) : 0),
-                "directLossYuan": .integer(Int64(random.int(1..<500)) * 1_000),
-            ])
+            schedule(
+                kind, record: record, subject: subject, at: at, nil,
+                [
+                    "kind": .string(random.pick(["机械伤害", "火灾", "道路交通", "高处坠落", "触电"])),
+                    "deaths": .integer(hurt && random.chance(0.15) ? Int64(random.int(1..<3)) : 0),
+                    "injuries": .integer(hurt ? Int64(random.int(1..<6)) : 0),
+                    "directLossYuan": .integer(Int64(random.int(1..<500)) * 1_000),
+                ])
             if mistaken { return void() }
         case .case:
             let criminal = random.chance(0.4)
-            schedule(kind, record: record, subject: subject, at: at, nil, [
-                "kind": .string(criminal ? "criminal" : "public_order"),
-                "category": .string(random.pick(criminal ? ["robbery_theft", "robbery_theft", "fraud", "fraud", "violence", "drugs", "organized_crime"]
-                                                         : ["other", "violence", "robbery_theft", "drugs"])),
-                "majorImpact": .bool(random.chance(criminal ? 0.15 : 0.06)),
-            ])
+            schedule(
+                kind, record: record, subject: subject, at: at, nil,
+                [
+                    "kind": .string(criminal ? "criminal" : "public_order"),
+                    "category": .string(
+                        random.pick(
+                            criminal
+                                ? ["robbery_theft", "robbery_theft", "fraud", "fraud", "violence", "drugs", "organized_crime"]
+                                : ["other", "violence", "robbery_theft", "drugs"])),
+                    "majorImpact": .bool(random.chance(criminal ? 0.15 : 0.06)),
+                ])
             if mistaken { return void() }
             if random.chance(0.6) {
                 schedule(kind, record: record, subject: subject, at: later(at, days: 2...60), "solve", ["suspects": .integer(Int64(random.int(1..<4)))])
             }
         case .securityProblem:
             let deadline = random.chance(0.5) ? Int64(random.int(10..<46)) * Self.microsPerDay : nil
-            schedule(kind, record: record, subject: subject, at: at, nil,
-                     ["category": .string(random.pick(["治安乱点", "出租屋管理", "流动人口", "娱乐场所"]))], deadlineAfter: deadline)
+            schedule(
+                kind, record: record, subject: subject, at: at, nil,
+                ["category": .string(random.pick(["治安乱点", "出租屋管理", "流动人口", "娱乐场所"]))], deadlineAfter: deadline)
             if mistaken { return void() }
             if random.chance(0.8) { schedule(kind, record: record, subject: subject, at: later(at, days: 2...50), "resolve", [:]) }
         }

@@ -1,5 +1,5 @@
-import Foundation
 import EventContract
+import Foundation
 
 /// A city's creation subjects (创建主体) with valid codes: villages and communities with their
 /// 12-digit division codes, the others with unified social credit codes (check character
@@ -40,11 +40,14 @@ public struct City: Sendable {
         subjects = (0..<size).map { i in
             let county = counties[i % counties.count]
             var pick = random.int(0..<100)
-            let type = Self.typeShares.first { pick -= $0.1; return pick < 0 }!.0
+            let type = Self.typeShares.first {
+                pick -= $0.1; return pick < 0
+            }!.0
             let serial = i / counties.count
             let township = serial / 999 % 999 + 1
-            return Subject(code: Self.code(serial: serial, type: type, county: county.code), name: Self.name(serial: serial, type: type, county: county),
-                           type: type, county: county.code, township: type.codeKind == .division ? String(format: "%@%03d", county.code, township) : nil)
+            return Subject(
+                code: Self.code(serial: serial, type: type, county: county.code), name: Self.name(serial: serial, type: type, county: county),
+                type: type, county: county.code, township: type.codeKind == .division ? String(format: "%@%03d", county.code, township) : nil)
         }
         let subjects = subjects
         indicesByType = Dictionary(grouping: subjects.indices) { subjects[$0].type }
@@ -69,11 +72,12 @@ public struct City: Sendable {
         if type.codeKind == .division {
             return try! SubjectCode(validating: county + String(format: "%03d%03d", serial / 999 % 999 + 1, serial % 999 + 1))
         }
-        let kind: UInt8 = switch type {
-        case .institution: UInt8(ascii: "2")
-        case .religiousSite: UInt8(ascii: "3")
-        default: UInt8(ascii: "1")
-        }
+        let kind: UInt8 =
+            switch type {
+            case .institution: UInt8(ascii: "2")
+            case .religiousSite: UInt8(ascii: "3")
+            default: UInt8(ascii: "1")
+            }
         var rest = serial
         var organization: [UInt8] = []
         for _ in 0..<9 {

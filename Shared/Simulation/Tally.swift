@@ -24,8 +24,9 @@ public struct Tally: Sendable {
     public mutating func accepted(_ action: Activity.Action, at time: Timestamp) {
         accepted += 1
         guard let name = action.action else {
-            records[action.record] = Record(kind: action.kind, subject: action.subject, time: time, fields: action.fields,
-                                            deadline: action.deadlineAfterMicros.map { Timestamp(unixMicros: time.unixMicros + $0) })
+            records[action.record] = Record(
+                kind: action.kind, subject: action.subject, time: time, fields: action.fields,
+                deadline: action.deadlineAfterMicros.map { Timestamp(unixMicros: time.unixMicros + $0) })
             return
         }
         switch name {

@@ -8,6 +8,7 @@ import Foundation
 import Kafka
 import Postgres
 import Simulation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -17,7 +18,7 @@ let subjectCount = arguments.first ?? 600_000
 let eventCount = arguments.dropFirst().first ?? 1_000_000
 let environment = ProcessInfo.processInfo.environment
 guard let bootstrap = environment["KAFKA_BOOTSTRAP_SERVERS"], let databaseURL = environment["DATABASE_URL"],
-      let aggregatorBinary = environment["AGGREGATOR_BIN"]
+    let aggregatorBinary = environment["AGGREGATOR_BIN"]
 else {
     say("KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL and AGGREGATOR_BIN must be set: run deploy/local/bench-aggregator.sh")
     exit(2)
@@ -64,9 +65,13 @@ var sequences: [EventSource: UInt64] = [:]
     switch random.int(0..<100) {
     case 0..<30:
         let lodged: LodgedLevel = random.chance(0.08) ? .township : .unit
-        events.append(event(.petitions, subject, at, .petitionRegistered(.init(
-            petitionId: id, channel: random.chance(0.6) ? .online : .visit, persons: Int64(random.int(1..<4)), lodgedLevel: lodged,
-            collective: random.chance(0.03), origin: random.chance(0.8) ? .selfFound : .superiorAssigned, category: "劳动社保"))))
+        events.append(
+            event(
+                .petitions, subject, at,
+                .petitionRegistered(
+                    .init(
+                        petitionId: id, channel: random.chance(0.6) ? .online : .visit, persons: Int64(random.int(1..<4)), lodgedLevel: lodged,
+                        collective: random.chance(0.03), origin: random.chance(0.8) ? .selfFound : .superiorAssigned, category: "劳动社保"))))
         if random.chance(0.3) { events.append(event(.petitions, subject, later(&random), .petitionProxied(.init(petitionId: id, level: .village)))) }
         if random.chance(0.7) { events.append(event(.petitions, subject, later(&random), .petitionResolved(.init(petitionId: id, outcome: .resolved)))) }
         if random.chance(0.02) { events.append(event(.petitions, subject, later(&random), .voided(.init(entity: .petition, recordId: id, reason: "录入错误")))) }
@@ -74,12 +79,22 @@ var sequences: [EventSource: UInt64] = [:]
         events.append(event(.petitions, subject, at, .disputeFound(.init(disputeId: id, category: "邻里纠纷"))))
         if random.chance(0.8) { events.append(event(.petitions, subject, later(&random), .disputeResolved(.init(disputeId: id, method: .mediation)))) }
     case 50..<75:
-        events.append(event(.hazards, subject, at, .hazardFound(.init(hazardId: id, category: "消防", severity: .general,
-                                                                        deadline: Timestamp(unixMicros: at + 30 * 86_400_000_000)))))
+        events.append(
+            event(
+                .hazards, subject, at,
+                .hazardFound(
+                    .init(
+                        hazardId: id, category: "消防", severity: .general,
+                        deadline: Timestamp(unixMicros: at + 30 * 86_400_000_000)))))
         if random.chance(0.85) { events.append(event(.hazards, subject, later(&random), .hazardRectified(.init(hazardId: id)))) }
     case 75..<77:
-        events.append(event(.hazards, subject, at, .accidentReported(.init(accidentId: id, kind: "交通", deaths: 0,
-                                                                             injuries: Int64(random.int(0..<3))))))
+        events.append(
+            event(
+                .hazards, subject, at,
+                .accidentReported(
+                    .init(
+                        accidentId: id, kind: "交通", deaths: 0,
+                        injuries: Int64(random.int(0..<3))))))
     case 77..<90:
         let kind: CaseKind = random.chance(0.4) ? .criminal : .publicOrder
         events.append(event(.cases, subject, at, .caseFiled(.init(caseId: id, kind: kind, category: .fraud, majorImpact: random.chance(0.05)))))
@@ -181,7 +196,9 @@ let importTime = try ContinuousClock().measure {
     importer.waitUntilExit()
 }
 try? FileManager.default.removeItem(atPath: csvPath)
-line("roster import (aggregator import-roster)", "\(grouped(subjectCount)) rows in \(String(format: "%.1f", seconds(importTime))) s = \(grouped(Int(Double(subjectCount) / seconds(importTime)))) rows/s")
+line(
+    "roster import (aggregator import-roster)",
+    "\(grouped(subjectCount)) rows in \(String(format: "%.1f", seconds(importTime))) s = \(grouped(Int(Double(subjectCount) / seconds(importTime)))) rows/s")
 
 // The roster topic is published once, before the replay is timed.
 do {
@@ -209,8 +226,9 @@ let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(boots
 let produceTime = try await ContinuousClock().measure {
     for chunk in stride(from: 0, to: events.count, by: 50_000) {
         let records = events[chunk..<min(chunk + 50_000, events.count)].map { e in
-            ProducerRecord(topic: e.source.topic, key: e.subject.rawValue, value: e.encoded(),
-                           headers: [KafkaHeader(key: "content-type", value: CloudEvent.contentType)])
+            ProducerRecord(
+                topic: e.source.topic, key: e.subject.rawValue, value: e.encoded(),
+                headers: [KafkaHeader(key: "content-type", value: CloudEvent.contentType)])
         }
         for result in await producer.sendAll(records) { _ = try result.get() }
     }
@@ -254,7 +272,9 @@ while true {
 let replay = seconds(clock.now - replayStart)
 let replayRate = Double(eventCount) / replay
 let finalPeak = aggregator.memory().peak
-line("replay into the empty view (aggregator, batches of \(environment["AGGREGATOR_BATCH_SIZE"].flatMap(Int.init).map(grouped) ?? "5,000"))", "\(grouped(eventCount)) events in \(String(format: "%.1f", replay)) s = \(grouped(Int(replayRate))) events/s")
+line(
+    "replay into the empty view (aggregator, batches of \(environment["AGGREGATOR_BATCH_SIZE"].flatMap(Int.init).map(grouped) ?? "5,000"))",
+    "\(grouped(eventCount)) events in \(String(format: "%.1f", replay)) s = \(grouped(Int(replayRate))) events/s")
 if let (at, events) = firstApplied, at < clock.now {
     let steady = Double(eventCount - events) / seconds(clock.now - at)
     line("    from the first applied batch on (group formed)", "\(grouped(Int(steady))) events/s (first batch after \(String(format: "%.1f", seconds(at - replayStart))) s)")
@@ -282,7 +302,9 @@ for (path, label) in [("/api/v1/overview", "GET /overview"), ("/api/v1/counties"
 }
 let (overviewData, _) = try await get("/api/v1/overview")
 let overview = try JSONSerialization.jsonObject(with: overviewData) as! [String: Any]
-let reference = try await get("/api/v1/overview?from=2026-01-01&asOf=\(now().description.replacingOccurrences(of: "+", with: "%2B"))&knownAt=\(now().description.replacingOccurrences(of: "+", with: "%2B"))").1
+let reference = try await get(
+    "/api/v1/overview?from=2026-01-01&asOf=\(now().description.replacingOccurrences(of: "+", with: "%2B"))&knownAt=\(now().description.replacingOccurrences(of: "+", with: "%2B"))"
+).1
 line("    for comparison: the same figures recomputed from the facts", String(format: "%.0f ms", seconds(reference) * 1000))
 
 // MARK: - 5. Freshness under a steady 1,000 events/s
@@ -312,10 +334,14 @@ for tick in 0..<(duration * 100) {
     try? await Task.sleep(until: due, clock: clock)
     let batch = (0..<(rate / 100)).map { _ -> ProducerRecord in
         let subject = subjects[random.int(0..<subjects.count)].code
-        let e = event(.petitions, subject, now().unixMicros, .petitionRegistered(.init(
-            petitionId: UUIDv7.generate(), channel: .online, persons: 1, lodgedLevel: .unit, collective: false, origin: .selfFound, category: "劳动社保")))
-        return ProducerRecord(topic: e.source.topic, key: e.subject.rawValue, value: e.encoded(),
-                              headers: [KafkaHeader(key: "content-type", value: CloudEvent.contentType)])
+        let e = event(
+            .petitions, subject, now().unixMicros,
+            .petitionRegistered(
+                .init(
+                    petitionId: UUIDv7.generate(), channel: .online, persons: 1, lodgedLevel: .unit, collective: false, origin: .selfFound, category: "劳动社保")))
+        return ProducerRecord(
+            topic: e.source.topic, key: e.subject.rawValue, value: e.encoded(),
+            headers: [KafkaHeader(key: "content-type", value: CloudEvent.contentType)])
     }
     let sentAt = clock.now
     published += Array(repeating: sentAt, count: batch.count)
@@ -332,7 +358,9 @@ for (k, sentAt) in published.enumerated() {
     guard cursor < seen.count else { break }
     freshness.append(seconds(seen[cursor].at - sentAt) * 1000)
 }
-line("freshness at 1,000 events/s for \(duration) s (publish → /overview)", String(format: "p50 %.0f ms, p99 %.0f ms (over %d events)", percentile(freshness, 0.5), percentile(freshness, 0.99), freshness.count))
+line(
+    "freshness at 1,000 events/s for \(duration) s (publish → /overview)",
+    String(format: "p50 %.0f ms, p99 %.0f ms (over %d events)", percentile(freshness, 0.5), percentile(freshness, 0.99), freshness.count))
 await producer.close()
 await aggregator.stop()
 
@@ -340,7 +368,8 @@ await aggregator.stop()
 
 let referenceCount = min(20_000, eventCount)
 try await db.withConnection { conn in
-    try conn.execute("""
+    try conn.execute(
+        """
         CREATE TABLE reference_events (id uuid PRIMARY KEY, type text NOT NULL, subject text NOT NULL, time timestamptz NOT NULL, data jsonb NOT NULL);
         CREATE TABLE reference_offsets (topic text, partition int, next_offset bigint NOT NULL, PRIMARY KEY (topic, partition));
         CREATE TABLE reference_counts (county text, metric text, value bigint NOT NULL, PRIMARY KEY (county, metric));
@@ -359,12 +388,17 @@ let referenceTime = try await clock.measure {
                 let data = try JSONSerialization.jsonObject(with: Data(m.value)) as! [String: Any]
                 let payload = String(decoding: try JSONSerialization.data(withJSONObject: data["data"]!), as: UTF8.self)
                 try conn.transaction { conn in
-                    guard try conn.update("INSERT INTO reference_events VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING",
-                                          [event.id, event.type.rawValue, event.subject.rawValue, event.time.description, payload]) == 1 else { return }
-                    try conn.query("""
+                    guard
+                        try conn.update(
+                            "INSERT INTO reference_events VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING",
+                            [event.id, event.type.rawValue, event.subject.rawValue, event.time.description, payload]) == 1
+                    else { return }
+                    try conn.query(
+                        """
                         INSERT INTO reference_counts VALUES ($1, $2, 1) ON CONFLICT (county, metric) DO UPDATE SET value = reference_counts.value + 1
                         """, [event.subject.county, event.type.rawValue])
-                    try conn.query("""
+                    try conn.query(
+                        """
                         INSERT INTO reference_offsets VALUES ($1, $2, $3) ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset
                         """, [m.topic, m.partition, m.offset + 1])
                 }

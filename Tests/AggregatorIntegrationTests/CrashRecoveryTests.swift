@@ -1,12 +1,13 @@
 import EventContract
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Kafka
 import Postgres
 import TestSupport
 import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// The aggregator killed with SIGKILL in the middle of applying, again and again, and restarted:
 /// the view ends exactly as the script says — nothing lost, nothing counted twice.
@@ -75,9 +76,11 @@ import Testing
         }
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: broker.bootstrapServers))
         let published = city.events + city.duplicates
-        for result in await producer.sendAll(published.map {
-            ProducerRecord(topic: $0.source.topic, key: $0.subject.rawValue, value: $0.encoded())
-        }) { _ = try result.get() }
+        for result in await producer.sendAll(
+            published.map {
+                ProducerRecord(topic: $0.source.topic, key: $0.subject.rawValue, value: $0.encoded())
+            })
+        { _ = try result.get() }
         await producer.close()
 
         func consumed() async throws -> Int {
@@ -102,8 +105,11 @@ import Testing
         try ScriptedMonthTests.compare(overview, city.expected())
         // The maintained counters, moved batch by batch, survived the kills too.
         let (_, year) = try await Self.get("\(base)/api/v1/overview?asOf=2026-12-31", token: DepartmentHarness.reader)
-        try ScriptedMonthTests.compare(year, city.expected(from: Timestamp(rfc3339: "2026-01-01T00:00:00+08:00")!,
-                                                           asOf: Timestamp(rfc3339: "2026-12-31T23:59:59.999999+08:00")!))
+        try ScriptedMonthTests.compare(
+            year,
+            city.expected(
+                from: Timestamp(rfc3339: "2026-01-01T00:00:00+08:00")!,
+                asOf: Timestamp(rfc3339: "2026-12-31T23:59:59.999999+08:00")!))
 
         // Asked to stop, it stops promptly.
         let clock = ContinuousClock()
@@ -153,8 +159,9 @@ import Testing
         #expect(first.progress.contains("100%") && first.progress.contains("2,502 / 2,502 rows"))
         let database = PostgresClient(configuration: databaseConfiguration)
         #expect(try await database.query("SELECT count(*) FROM subjects")[0].decode(0, as: Int.self) == 2_500)
-        #expect(try await database.query("SELECT value FROM figures WHERE year = 0 AND metric = 'subjects.village'")
-            .map { try $0.decode(0, as: Int.self) }.reduce(0, +) == 2_500)
+        #expect(
+            try await database.query("SELECT value FROM figures WHERE year = 0 AND metric = 'subjects.village'")
+                .map { try $0.decode(0, as: Int.self) }.reduce(0, +) == 2_500)
 
         let second = try importRoster()
         #expect(second.output.contains("2502 rows: 0 added, 0 changed, 2500 unchanged, 2 refused"), "\(second.output)")

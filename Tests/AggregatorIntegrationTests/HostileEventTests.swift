@@ -1,4 +1,3 @@
-@testable import AggregatorService
 import ComplianceRules
 import EventContract
 import Foundation
@@ -6,15 +5,19 @@ import Kafka
 import Postgres
 import Testing
 
+@testable import AggregatorService
+
 /// No Swift code traps on what it reads from Kafka: every field of a valid event of every type,
 /// set to the values that break arithmetic and conversions, goes through decoding, the record's
 /// state, its counters and its COPY row — refused with a reason or handled, never a crash (a trap
 /// here would end the test process).
 @Suite struct HostileEventTests {
-    static var extremes: [Any] { [
-        Int64.max, Int64.min, -1, 0, 2_147_483_647, 4_611_686_018_427_387_904, 1e308, -1e308, 0.5, "", " ", String(repeating: "字", count: 600),
-        "9999-12-31T23:59:59-14:00", "0000-01-01T00:00:00Z", "2100-12-31T23:59:59Z", "1990-01-01T00:00:00Z", true, NSNull(), [String](), [String: Any](),
-    ] }
+    static var extremes: [Any] {
+        [
+            Int64.max, Int64.min, -1, 0, 2_147_483_647, 4_611_686_018_427_387_904, 1e308, -1e308, 0.5, "", " ", String(repeating: "字", count: 600),
+            "9999-12-31T23:59:59-14:00", "0000-01-01T00:00:00Z", "2100-12-31T23:59:59Z", "1990-01-01T00:00:00Z", true, NSNull(), [String](), [String: Any](),
+        ]
+    }
 
     static func samples() -> [[String: Any]] {
         let time = Timestamp(rfc3339: "2026-03-02T10:00:00+08:00")!, deadline = Timestamp(rfc3339: "2026-04-02T10:00:00+08:00")!
@@ -49,8 +52,10 @@ import Testing
                 for value in Self.extremes {
                     var event = sample
                     event[key] = value
-                    messages.append(KafkaMessage(topic: topic, partition: 0, offset: Int64(messages.count), key: nil,
-                                                 value: Array(try JSONSerialization.data(withJSONObject: event))))
+                    messages.append(
+                        KafkaMessage(
+                            topic: topic, partition: 0, offset: Int64(messages.count), key: nil,
+                            value: Array(try JSONSerialization.data(withJSONObject: event))))
                 }
             }
             for key in payload.keys {
@@ -58,8 +63,10 @@ import Testing
                     var event = sample, data = payload
                     data[key] = value
                     event["data"] = data
-                    messages.append(KafkaMessage(topic: topic, partition: 0, offset: Int64(messages.count), key: nil,
-                                                 value: Array(try JSONSerialization.data(withJSONObject: event))))
+                    messages.append(
+                        KafkaMessage(
+                            topic: topic, partition: 0, offset: Int64(messages.count), key: nil,
+                            value: Array(try JSONSerialization.data(withJSONObject: event))))
                 }
             }
         }

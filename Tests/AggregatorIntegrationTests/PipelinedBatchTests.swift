@@ -1,9 +1,10 @@
-@testable import AggregatorService
 import EventContract
 import Kafka
 import Postgres
 import TestSupport
 import Testing
+
+@testable import AggregatorService
 
 /// Two batches in Postgres at once: the newer one stores its facts once the older one holds the
 /// view lock, and takes the lock after it. The view must be what one batch after the other
@@ -12,8 +13,9 @@ import Testing
     let village = TestRoster.villageCode()
 
     func accident(_ subject: SubjectCode, offset: Int64, id: String = UUIDv7.generate()) -> KafkaMessage {
-        let event = CloudEvent(id: id, source: .hazards, subject: subject, time: Timestamp(rfc3339: "2026-03-02T10:00:00+08:00")!, sequence: UInt64(offset + 1),
-                               data: .accidentReported(.init(accidentId: UUIDv7.generate(), kind: "traffic", deaths: 0, injuries: 1)))
+        let event = CloudEvent(
+            id: id, source: .hazards, subject: subject, time: Timestamp(rfc3339: "2026-03-02T10:00:00+08:00")!, sequence: UInt64(offset + 1),
+            data: .accidentReported(.init(accidentId: UUIDv7.generate(), kind: "traffic", deaths: 0, injuries: 1)))
         return KafkaMessage(topic: EventSource.hazards.topic, partition: 0, offset: offset, key: Array(subject.rawValue.utf8), value: event.encoded())
     }
 
@@ -37,8 +39,9 @@ import Testing
         #expect(olderResult.duplicates + newerApplied.duplicates == 1)
         #expect(try await db.query("SELECT count(*) FROM facts")[0].decode(0, as: Int.self) == 99)
         #expect(try await db.query("SELECT count(*) FROM record_state")[0].decode(0, as: Int.self) == 99)
-        #expect(try await db.query("SELECT next_offset FROM consumer_offsets WHERE topic = $1 AND partition = 0", [EventSource.hazards.topic])[0]
-            .decode(0, as: Int64.self) == 100)
+        #expect(
+            try await db.query("SELECT next_offset FROM consumer_offsets WHERE topic = $1 AND partition = 0", [EventSource.hazards.topic])[0]
+                .decode(0, as: Int64.self) == 100)
         await db.shutdown()
     }
 

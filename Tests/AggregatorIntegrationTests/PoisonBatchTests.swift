@@ -1,4 +1,3 @@
-@testable import AggregatorService
 import EventContract
 import Foundation
 import Kafka
@@ -6,6 +5,8 @@ import Logging
 import Postgres
 import TestSupport
 import Testing
+
+@testable import AggregatorService
 
 /// No single event stops the view: a batch the database refuses for one event's content is
 /// applied without exactly that event, which goes to the quarantine with the database's reason;
@@ -15,9 +16,12 @@ import Testing
     let village = TestRoster.villageCode()
 
     func hazard(offset: Int64, category: String = "消防", partition: Int32 = 0, id: String = UUIDv7.generate()) -> KafkaMessage {
-        let event = CloudEvent(id: id, source: .hazards, subject: village, time: Timestamp(rfc3339: "2026-03-02T10:00:00+08:00")!, sequence: UInt64(offset + 1),
-                               data: .hazardFound(.init(hazardId: UUIDv7.generate(), category: category, severity: .general,
-                                                        deadline: Timestamp(rfc3339: "2026-04-02T10:00:00+08:00")!)))
+        let event = CloudEvent(
+            id: id, source: .hazards, subject: village, time: Timestamp(rfc3339: "2026-03-02T10:00:00+08:00")!, sequence: UInt64(offset + 1),
+            data: .hazardFound(
+                .init(
+                    hazardId: UUIDv7.generate(), category: category, severity: .general,
+                    deadline: Timestamp(rfc3339: "2026-04-02T10:00:00+08:00")!)))
         return KafkaMessage(topic: EventSource.hazards.topic, partition: partition, offset: offset, key: Array(village.rawValue.utf8), value: event.encoded())
     }
 
@@ -80,9 +84,11 @@ import Testing
 
     @Test func anUnknownTypeWaitsAndIsAppliedByAVersionThatKnowsIt() async throws {
         let db = try await setUp()
-        let unknown = KafkaMessage(topic: EventSource.hazards.topic, partition: 0, offset: 0, key: nil,
-                                   value: Array(String(decoding: hazard(offset: 0).value, as: UTF8.self)
-                                       .replacingOccurrences(of: "cn.threezero.hazard.found.v1", with: "cn.threezero.inspection.recorded.v1").utf8))
+        let unknown = KafkaMessage(
+            topic: EventSource.hazards.topic, partition: 0, offset: 0, key: nil,
+            value: Array(
+                String(decoding: hazard(offset: 0).value, as: UTF8.self)
+                    .replacingOccurrences(of: "cn.threezero.hazard.found.v1", with: "cn.threezero.inspection.recorded.v1").utf8))
         let result = try await db.withTransaction { try BatchApplier.apply(BatchApplier.prepare([unknown]), on: $0) }
         #expect(result.quarantined.map(\.kind) == [.unknownType])
         #expect(try await count("SELECT count(*) FROM quarantine WHERE kind = 'unknown_type'", db) == 1)
@@ -92,7 +98,8 @@ import Testing
 
         // What an older version held as unknown, this one knows: applied on start, counted once.
         let known = hazard(offset: 1)
-        try await db.query("""
+        try await db.query(
+            """
             INSERT INTO quarantine (topic, partition, "offset", reason, kind, raw, digest) VALUES ($1, 0, 1, 'unknown type', 'unknown_type', $2, sha256($2))
             """, [known.topic, Bytea(known.value)])
         #expect(try await QuarantineRelease.retryUnknownTypes(db: db, logger: Logger(label: "test")) == 1)

@@ -1,9 +1,10 @@
-@testable import AggregatorService
 import EventContract
 import Kafka
 import Postgres
 import TestSupport
 import Testing
+
+@testable import AggregatorService
 
 /// The consumer holds the roster in memory and brings it up to date ahead of each batch's
 /// transaction; a roster change that lands in between must still decide how the batch counts.
@@ -12,8 +13,9 @@ import Testing
     let late = TestRoster.villageCode()
 
     func accident(_ subject: SubjectCode, offset: Int64) -> KafkaMessage {
-        let event = CloudEvent(source: .hazards, subject: subject, time: Timestamp(rfc3339: "2026-03-02T10:00:00+08:00")!, sequence: UInt64(offset + 1),
-                               data: .accidentReported(.init(accidentId: UUIDv7.generate(), kind: "traffic", deaths: 0, injuries: 2)))
+        let event = CloudEvent(
+            source: .hazards, subject: subject, time: Timestamp(rfc3339: "2026-03-02T10:00:00+08:00")!, sequence: UInt64(offset + 1),
+            data: .accidentReported(.init(accidentId: UUIDv7.generate(), kind: "traffic", deaths: 0, injuries: 2)))
         return KafkaMessage(topic: EventSource.hazards.topic, partition: 0, offset: offset, key: Array(subject.rawValue.utf8), value: event.encoded())
     }
 
@@ -36,10 +38,11 @@ import Testing
 
         // Meanwhile the office makes the village a community and adds the other subject.
         try await db.withTransaction { conn in
-            _ = try RosterBook.upsert([
-                SubjectUpserted(code: village, name: "一村", type: .community, county: village.county, active: true),
-                SubjectUpserted(code: late, name: "二村", type: .village, county: late.county, active: true),
-            ], on: conn)
+            _ = try RosterBook.upsert(
+                [
+                    SubjectUpserted(code: village, name: "一村", type: .community, county: village.county, active: true),
+                    SubjectUpserted(code: late, name: "二村", type: .village, county: late.county, active: true),
+                ], on: conn)
         }
         let prepared = batch
         let result = try await db.withTransaction { try BatchApplier.apply(prepared, on: $0) }
@@ -111,8 +114,10 @@ import Testing
     /// Codes are held packed into two integers; ones that do not pack are held as they are, and
     /// no two codes may meet under one key (a prefix, a leading zero, the 20-character limit).
     @Test func everyCodeFindsItsOwnEntry() {
-        let codes = ["A", "0A", "00A", "92140509A60000000H", "92140509A60000000H0", "92140509A60000000H00", "92140509A60000000H000",
-                     "92140509a60000000h", "9214-0509", "", "ZZZZZZZZZZ", "ZZZZZZZZZZZ"]
+        let codes = [
+            "A", "0A", "00A", "92140509A60000000H", "92140509A60000000H0", "92140509A60000000H00", "92140509A60000000H000",
+            "92140509a60000000h", "9214-0509", "", "ZZZZZZZZZZ", "ZZZZZZZZZZZ",
+        ]
         var entries = ViewMaintenance.RosterEntries()
         for (i, code) in codes.enumerated() {
             entries.set(.init(code: code, county: "1401\(i % 3)", type: "type\(i)", active: i % 2 == 0))

@@ -1,6 +1,6 @@
 import EventContract
-import Simulation
 import Foundation
+import Simulation
 import TestSupport
 
 /// A small city's month, scripted with a seed: a roster of every subject type over three counties,
@@ -50,7 +50,8 @@ struct ScriptedCity {
         for county in counties {
             for (type, count) in [(SubjectType.village, 6), (.community, 2), (.enterprise, 6), (.institution, 3), (.religiousSite, 2)] {
                 for _ in 0..<count {
-                    let code = type.codeKind == .division
+                    let code =
+                        type.codeKind == .division
                         ? try! SubjectCode(validating: county + String(format: "%06d", random.int(0..<1_000_000)))
                         : TestRoster.enterpriseCode(county: county)
                     subjects.append(Subject(code: code, type: type, active: !random.chance(0.08)))
@@ -65,10 +66,16 @@ struct ScriptedCity {
         // A year earlier, for the year-on-year comparison: a petition and a criminal case.
         let yearBefore = subjects[0].code
         lastYear = [
-            publish(.petitions, yearBefore, Self.time(day: 5 - 365, hour: 9), .petitionRegistered(.init(
-                petitionId: UUIDv7.generate(), channel: .visit, persons: 1, lodgedLevel: .unit, collective: false, origin: .selfFound, category: "去年"))),
-            publish(.cases, yearBefore, Self.time(day: 10 - 365, hour: 9), .caseFiled(.init(
-                caseId: UUIDv7.generate(), kind: .criminal, category: .fraud, majorImpact: false))),
+            publish(
+                .petitions, yearBefore, Self.time(day: 5 - 365, hour: 9),
+                .petitionRegistered(
+                    .init(
+                        petitionId: UUIDv7.generate(), channel: .visit, persons: 1, lodgedLevel: .unit, collective: false, origin: .selfFound, category: "去年"))),
+            publish(
+                .cases, yearBefore, Self.time(day: 10 - 365, hour: 9),
+                .caseFiled(
+                    .init(
+                        caseId: UUIDv7.generate(), kind: .criminal, category: .fraud, majorImpact: false))),
         ]
         // The late subject certainly has a breach, so releasing it from quarantine changes the figures.
         registerPetition(lateSubject.code, day: 3, lodged: .city, collective: false, &random)
@@ -87,9 +94,12 @@ struct ScriptedCity {
 
     mutating func registerPetition(_ subject: SubjectCode, day: Int, lodged: LodgedLevel, collective: Bool, _ random: inout Random) {
         let id = UUIDv7.generate()
-        let event = publish(.petitions, subject, Self.time(day: day, hour: 9), .petitionRegistered(.init(
-            petitionId: id, channel: random.pick(PetitionChannel.allCases), persons: Int64(random.int(1..<6)), lodgedLevel: lodged,
-            collective: collective, origin: random.pick(PetitionOrigin.allCases), category: "信访")))
+        let event = publish(
+            .petitions, subject, Self.time(day: day, hour: 9),
+            .petitionRegistered(
+                .init(
+                    petitionId: id, channel: random.pick(PetitionChannel.allCases), persons: Int64(random.int(1..<6)), lodgedLevel: lodged,
+                    collective: collective, origin: random.pick(PetitionOrigin.allCases), category: "信访")))
         records[id] = Record(entity: .petition, subject: subject, registered: event)
     }
 
@@ -119,20 +129,32 @@ struct ScriptedCity {
             return
         case 1:
             source = random.chance(0.5) ? .petitions : .cases
-            registered = publish(source, subject, Self.time(day: day, hour: 8), .disputeFound(.init(
-                disputeId: id, category: "纠纷", deadline: random.chance(0.5) ? Self.time(day: day + random.int(1..<10), hour: 18) : nil)))
+            registered = publish(
+                source, subject, Self.time(day: day, hour: 8),
+                .disputeFound(
+                    .init(
+                        disputeId: id, category: "纠纷", deadline: random.chance(0.5) ? Self.time(day: day + random.int(1..<10), hour: 18) : nil)))
         case 2:
             source = .hazards
-            registered = publish(.hazards, subject, Self.time(day: day, hour: 8), .hazardFound(.init(
-                hazardId: id, category: "隐患", severity: random.pick(HazardSeverity.allCases), deadline: Self.time(day: day + random.int(1..<12), hour: 18))))
+            registered = publish(
+                .hazards, subject, Self.time(day: day, hour: 8),
+                .hazardFound(
+                    .init(
+                        hazardId: id, category: "隐患", severity: random.pick(HazardSeverity.allCases), deadline: Self.time(day: day + random.int(1..<12), hour: 18))))
         case 3:
             source = .hazards
-            registered = publish(.hazards, subject, Self.time(day: day, hour: 8), .accidentReported(.init(
-                accidentId: id, kind: "事故", deaths: random.chance(0.2) ? 1 : 0, injuries: Int64(random.pick([0, 0, 1, 3])))))
+            registered = publish(
+                .hazards, subject, Self.time(day: day, hour: 8),
+                .accidentReported(
+                    .init(
+                        accidentId: id, kind: "事故", deaths: random.chance(0.2) ? 1 : 0, injuries: Int64(random.pick([0, 0, 1, 3])))))
         case 4:
             source = .cases
-            registered = publish(.cases, subject, Self.time(day: day, hour: 8), .caseFiled(.init(
-                caseId: id, kind: random.pick(CaseKind.allCases), category: random.pick(CaseCategory.allCases), majorImpact: random.chance(0.3))))
+            registered = publish(
+                .cases, subject, Self.time(day: day, hour: 8),
+                .caseFiled(
+                    .init(
+                        caseId: id, kind: random.pick(CaseKind.allCases), category: random.pick(CaseCategory.allCases), majorImpact: random.chance(0.3))))
         default:
             source = .cases
             registered = publish(.cases, subject, Self.time(day: day, hour: 8), .securityProblemFound(.init(problemId: id, category: "治安")))
@@ -140,12 +162,13 @@ struct ScriptedCity {
         records[id] = Record(entity: registered.type.entity, subject: subject, registered: registered)
         if [1, 2, 5, 4].contains(kind), random.chance(0.5) {
             let at = Self.time(day: day + random.int(1..<6), hour: 12)
-            let data: EventData = switch kind {
-            case 1: .disputeResolved(.init(disputeId: id, method: .mediation))
-            case 2: .hazardRectified(.init(hazardId: id))
-            case 4: .caseSolved(.init(caseId: id))
-            default: .securityProblemResolved(.init(problemId: id))
-            }
+            let data: EventData =
+                switch kind {
+                case 1: .disputeResolved(.init(disputeId: id, method: .mediation))
+                case 2: .hazardRectified(.init(hazardId: id))
+                case 4: .caseSolved(.init(caseId: id))
+                default: .securityProblemResolved(.init(problemId: id))
+                }
             let event = publish(source, subject, at, data)
             if kind != 4 { records[id]!.resolvedAt = at }
             if random.chance(0.2) { duplicates.append(event) }
@@ -191,16 +214,19 @@ struct ScriptedCity {
             case .accidentReported(let a): if a.deaths + a.injuries >= 1 { b[1] = true }
             case .caseFiled(let c): if c.kind == .criminal || c.majorImpact { b[2] = true }
             default:
-                let deadline: Timestamp? = switch r.registered.data {
-                case .disputeFound(let d): d.deadline
-                case .hazardFound(let h): h.deadline
-                default: nil
-                }
+                let deadline: Timestamp? =
+                    switch r.registered.data {
+                    case .disputeFound(let d): d.deadline
+                    case .hazardFound(let h): h.deadline
+                    default: nil
+                    }
                 let due = deadline ?? Timestamp(unixMicros: r.registered.time.unixMicros + Int64(defaultDeadlineDays) * 86_400_000_000)
                 let resolved = r.resolvedAt.map { $0 <= asOf } ?? false
                 var l = result.ledger[r.entity] ?? [0, 0, 0, 0]
                 l[0] += 1
-                if resolved { l[1] += 1 } else {
+                if resolved {
+                    l[1] += 1
+                } else {
                     l[2] += 1
                     if due < asOf { l[3] += 1 }
                 }

@@ -1,7 +1,8 @@
-@testable import AggregatorService
 import Postgres
 import TestSupport
 import Testing
+
+@testable import AggregatorService
 
 @Suite struct SequenceRunsTests {
     /// Runs as batches record them: out of order, overlapping, adjacent, duplicated.
@@ -33,7 +34,9 @@ import Testing
 
         // Compacted to one row per source, the same gaps.
         try await db.withTransaction { try SequenceRuns.compact(on: $0) }
-        let rows = try await db.query("SELECT source, seen::text FROM sequence_seen ORDER BY source").map { "\(try $0.decode(0, as: String.self)) \(try $0.decode(1, as: String.self))" }
+        let rows = try await db.query("SELECT source, seen::text FROM sequence_seen ORDER BY source").map {
+            "\(try $0.decode(0, as: String.self)) \(try $0.decode(1, as: String.self))"
+        }
         #expect(rows == ["/departments/cases {[1,2)}", "/departments/hazards {[2,5)}", "/departments/petitions {[1,4),[5,9),[10,13)}"])
         #expect(summary(try await db.withConnection { try SequenceRuns.gaps(on: $0) }) == expected)
         await db.shutdown()

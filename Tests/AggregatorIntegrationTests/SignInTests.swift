@@ -1,10 +1,11 @@
-@testable import AggregatorService
 import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
 import ServiceSupport
 import Testing
+
+@testable import AggregatorService
 
 /// The dashboard's sign-in: `next` only ever leads to a page of this dashboard; guessing a token
 /// is throttled; a session ends with its person's `AUTH_TOKENS` entry.
@@ -53,8 +54,10 @@ import Testing
 
         // The same key on an instance whose AUTH_TOKENS no longer has wang, gives wang another
         // role, or another token: the cookie opens nothing there.
-        for changed in ["li:office_admin:token-two", "wang:office_admin:token-one,li:office_admin:token-two",
-                        "wang:reader:token-three,li:office_admin:token-two"] {
+        for changed in [
+            "li:office_admin:token-two", "wang:office_admin:token-one,li:office_admin:token-two",
+            "wang:reader:token-three,li:office_admin:token-two",
+        ] {
             let after = DashboardSessions(key: key, tokens: try TokenDirectory(configuration: changed), secureCookie: false)
             #expect(after.session(of: request(cookie: cookie)) == nil, "\(changed)")
         }

@@ -1,4 +1,3 @@
-@testable import AggregatorService
 import EventContract
 import Foundation
 import Kafka
@@ -7,6 +6,8 @@ import Postgres
 import Synchronization
 import TestSupport
 import Testing
+
+@testable import AggregatorService
 
 /// The stall watch's verdicts: restarting too often, and no progress while events wait — and
 /// neither for a consumer that is merely idle or busy.
@@ -26,7 +27,9 @@ import Testing
 
         // Caught up: idle is not stalled, however long ago the last batch.
         let (idle, idleState) = watch(db)
-        idleState.snapshot.withLock { $0.assignment = [partition]; $0.highWatermarks = [partition: 40]; $0.startedAt = Date(timeIntervalSinceNow: -600) }
+        idleState.snapshot.withLock {
+            $0.assignment = [partition]; $0.highWatermarks = [partition: 40]; $0.startedAt = Date(timeIntervalSinceNow: -600)
+        }
         await idle.judge()
         #expect(idleState.snapshot.withLock { $0.stall } == nil)
 

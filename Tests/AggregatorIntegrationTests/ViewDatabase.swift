@@ -1,7 +1,8 @@
-@testable import AggregatorService
 import EventContract
 import Postgres
 import TestSupport
+
+@testable import AggregatorService
 
 /// A fresh, migrated aggregator database whose roster holds `village`: where the batch tests start.
 enum ViewDatabase {

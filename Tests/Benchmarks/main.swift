@@ -28,10 +28,13 @@ print("librdkafka \(Librdkafka.version); \(count) events\n")
 
 let subjects = (0..<1000).map { try! SubjectCode(validating: String(format: "1404030%02d%03d", $0 / 100, $0 % 1000)) }
 let events = (0..<count).map { i in
-    CloudEvent(source: .petitions, subject: subjects[i % subjects.count], time: Timestamp(unixMicros: 1_772_328_600_000_000 + Int64(i) * 1_000_000),
-               sequence: UInt64(i + 1),
-               data: .petitionRegistered(.init(petitionId: UUIDv7.generate(), channel: .online, persons: 1 + Int64(i % 3),
-                                               lodgedLevel: .unit, collective: false, origin: .selfFound, category: "劳动社保")))
+    CloudEvent(
+        source: .petitions, subject: subjects[i % subjects.count], time: Timestamp(unixMicros: 1_772_328_600_000_000 + Int64(i) * 1_000_000),
+        sequence: UInt64(i + 1),
+        data: .petitionRegistered(
+            .init(
+                petitionId: UUIDv7.generate(), channel: .online, persons: 1 + Int64(i % 3),
+                lodgedLevel: .unit, collective: false, origin: .selfFound, category: "劳动社保")))
 }
 var encoded: [[UInt8]] = []
 await measure("encode CloudEvent (JSON)", items: count) { encoded = events.map { $0.encoded() } }

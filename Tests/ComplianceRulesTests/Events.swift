@@ -14,8 +14,10 @@ enum Events {
     }
 
     static func petition(_ id: String = "p-1", lodged: LodgedLevel, collective: Bool, channel: PetitionChannel = .visit) -> EventData {
-        .petitionRegistered(PetitionRegistered(petitionId: id, channel: channel, persons: collective ? 5 : 1, lodgedLevel: lodged,
-                                               collective: collective, origin: .selfFound, category: "土地"))
+        .petitionRegistered(
+            PetitionRegistered(
+                petitionId: id, channel: channel, persons: collective ? 5 : 1, lodgedLevel: lodged,
+                collective: collective, origin: .selfFound, category: "土地"))
     }
 
     static func accident(deaths: Int64, injuries: Int64) -> EventData {

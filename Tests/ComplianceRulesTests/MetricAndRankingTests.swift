@@ -3,7 +3,8 @@ import EventContract
 import Testing
 
 @Suite struct MetricAndRankingTests {
-    static let every: [Metric] = SubjectType.allCases.flatMap { t in [Metric.subjects(t), .breaching(nil, t)] + Zero.allCases.map { .breaching($0, t) } }
+    static let every: [Metric] =
+        SubjectType.allCases.flatMap { t in [Metric.subjects(t), .breaching(nil, t)] + Zero.allCases.map { .breaching($0, t) } }
         + ProblemKind.allCases.flatMap { [Metric.found($0), .resolved($0), .overdue($0), .openDue($0, month: "2026-03")] }
         + [.petitionBatches, .petitionPersons, .petitionOnline, .accidents, .criminalCases]
         + PetitionOrigin.allCases.map(Metric.petitionOrigin) + ProxyLevel.allCases.map(Metric.petitionProxied)
@@ -12,8 +13,10 @@ import Testing
     @Test func everyMetricHasOneNameThatReadsBack() {
         #expect(Set(Self.every.map(\.name)).count == Self.every.count)
         for metric in Self.every { #expect(Metric(name: metric.name) == metric, "\(metric.name)") }
-        for name in ["", "subjects", "subjects.castle", "breach.petition", "breach.theft.village", "found.accident", "petition.proxy.0",
-                     "petition.proxy.5", "petition.origin.rumour", "open_due.hazard", "accident", "case.civil"] {
+        for name in [
+            "", "subjects", "subjects.castle", "breach.petition", "breach.theft.village", "found.accident", "petition.proxy.0",
+            "petition.proxy.5", "petition.origin.rumour", "open_due.hazard", "accident", "case.civil",
+        ] {
             #expect(Metric(name: name) == nil, "\(name)")
         }
         #expect(Metric.breaching(nil, .religiousSite).name == "breach.any.religious_site")

@@ -27,8 +27,9 @@ import Testing
         let app = try await fixture.application()
         let ids = try await fixture.test(app) { client in
             let hazard = try await fixture.create(client, "/api/v1/hazards", token: Self.clerk, Self.hazard(fixture.enterprise))
-            var r = try await fixture.post(client, "/api/v1/hazards/\(hazard)/start-rectification", token: Self.clerk,
-                                           ["time": "2026-03-05T09:00:00+08:00", "note": "已安排整改"])
+            var r = try await fixture.post(
+                client, "/api/v1/hazards/\(hazard)/start-rectification", token: Self.clerk,
+                ["time": "2026-03-05T09:00:00+08:00", "note": "已安排整改"])
             #expect(DepartmentHarness.json(r)["status"] as? String == "rectifying")
             r = try await fixture.post(client, "/api/v1/hazards/\(hazard)/rectify", token: Self.clerk, ["time": "2026-03-10T09:00:00+08:00"])
             #expect(DepartmentHarness.json(r)["status"] as? String == "rectified")
@@ -61,12 +62,14 @@ import Testing
             let rectified = try await fixture.create(client, "/api/v1/hazards", token: Self.clerk, Self.hazard(fixture.village, deadline: "2026-03-15T23:59:59+08:00"))
             _ = try await fixture.post(client, "/api/v1/hazards/\(rectified)/rectify", token: Self.clerk, ["time": "2026-03-10T09:00:00+08:00"])
             let notYetDue = try await fixture.create(client, "/api/v1/hazards", token: Self.clerk, Self.hazard(fixture.village, deadline: "2099-12-31T23:59:59+08:00"))
-            let list = try await client.execute(uri: "/api/v1/hazards?overdue=true&subject=\(fixture.village)", method: .get,
-                                                headers: DepartmentHarness.headers(token: DepartmentHarness.reader))
+            let list = try await client.execute(
+                uri: "/api/v1/hazards?overdue=true&subject=\(fixture.village)", method: .get,
+                headers: DepartmentHarness.headers(token: DepartmentHarness.reader))
             let items = try #require(DepartmentHarness.json(list)["items"] as? [[String: Any]])
             #expect(items.compactMap { $0["id"] as? String } == [overdue])
-            let open = try await client.execute(uri: "/api/v1/hazards?overdue=false&status=found&subject=\(fixture.village)", method: .get,
-                                                headers: DepartmentHarness.headers(token: Self.clerk))
+            let open = try await client.execute(
+                uri: "/api/v1/hazards?overdue=false&status=found&subject=\(fixture.village)", method: .get,
+                headers: DepartmentHarness.headers(token: Self.clerk))
             #expect((DepartmentHarness.json(open)["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == [notYetDue])
         }
     }
@@ -93,8 +96,10 @@ import Testing
                 ("unknown subject", "/api/v1/hazards", Self.clerk, Self.hazard(TestRoster.enterpriseCode()), .unprocessableContent, "is not on the roster"),
                 ("inactive subject", "/api/v1/hazards", Self.clerk, Self.hazard(fixture.inactive), .unprocessableContent, "no longer active"),
                 ("rectify a voided hazard", "/api/v1/hazards/\(voided)/rectify", Self.clerk, ["time": "2026-03-05T09:00:00+08:00"], .conflict, "voided"),
-                ("note on a published action", "/api/v1/hazards/\(voided)/rectify", Self.clerk, ["time": "2026-03-05T09:00:00+08:00", "note": "x"],
-                 .unprocessableContent, "note: is not a field"),
+                (
+                    "note on a published action", "/api/v1/hazards/\(voided)/rectify", Self.clerk, ["time": "2026-03-05T09:00:00+08:00", "note": "x"],
+                    .unprocessableContent, "note: is not a field"
+                ),
                 ("cases clerk writing hazards", "/api/v1/hazards", DepartmentHarness.casesClerk, Self.hazard(fixture.village), .forbidden, "cases_clerk"),
                 ("reader writing", "/api/v1/accidents", DepartmentHarness.reader, Self.accident(fixture.village), .forbidden, "reader"),
                 ("no token", "/api/v1/hazards", nil, Self.hazard(fixture.village), .unauthorized, "bearer token"),

@@ -1,11 +1,12 @@
 import EventContract
 import Foundation
-@testable import Intake
 import Kafka
 import Logging
 import Postgres
 import TestSupport
 import Testing
+
+@testable import Intake
 
 /// A relay that starts after the broker lost its data, and publishes a new event before its
 /// first idle check: the topic is not empty any more, but the partitions the relay's earlier life
@@ -28,8 +29,9 @@ import Testing
         }
         func append(_ subject: SubjectCode) async throws {
             try await db.withTransaction { conn in
-                let found = HazardFound(hazardId: UUID().uuidString.lowercased(), category: "消防安全", severity: .general,
-                                        deadline: Timestamp(rfc3339: "2026-03-11T09:00:00+08:00")!)
+                let found = HazardFound(
+                    hazardId: UUID().uuidString.lowercased(), category: "消防安全", severity: .general,
+                    deadline: Timestamp(rfc3339: "2026-03-11T09:00:00+08:00")!)
                 try Outbox.append(.hazardFound(found), subject: subject, time: Timestamp(rfc3339: "2026-03-01T09:00:00+08:00")!, on: conn)
             }
         }
@@ -50,8 +52,9 @@ import Testing
         try await second.republishIfTopicLostEvents()
         while try await second.publishBatch() > 0 {}
 
-        let events = try await DepartmentHarness.events(on: topic, about: Set(subjects.map(\.rawValue)), count: 21,
-                                                        bootstrapServers: broker.bootstrapServers)
+        let events = try await DepartmentHarness.events(
+            on: topic, about: Set(subjects.map(\.rawValue)), count: 21,
+            bootstrapServers: broker.bootstrapServers)
         #expect(Set(events.map(\.event.id)).count == 21, "events lost with the broker's data were not published again")
         await db.shutdown()
     }

@@ -1,8 +1,8 @@
 import CasesService
 import EventContract
 import Foundation
-import HazardsService
 import HTTPTypes
+import HazardsService
 import Hummingbird
 import HummingbirdTesting
 import Intake
@@ -30,13 +30,18 @@ import Testing
         try await petitions.test(a) { pc in
             try await hazards.test(b) { hc in
                 try await cases.test(c) { cc in
-                    _ = try await petitions.create(pc, "/api/v1/disputes", token: DepartmentHarness.petitionsClerk,
-                                                   ["subject": petitions.village.rawValue, "time": "2026-03-01T09:00:00+08:00", "category": "土地"])
-                    _ = try await hazards.create(hc, "/api/v1/hazards", token: DepartmentHarness.hazardsClerk,
-                                                 ["subject": hazards.village.rawValue, "time": "2026-03-01T09:00:00+08:00", "category": "燃气",
-                                                  "severity": "general", "deadline": "2026-03-31T00:00:00+08:00"])
-                    _ = try await cases.create(cc, "/api/v1/disputes", token: DepartmentHarness.casesClerk,
-                                               ["subject": cases.village.rawValue, "time": "2026-03-01T09:00:00+08:00", "category": "债务"])
+                    _ = try await petitions.create(
+                        pc, "/api/v1/disputes", token: DepartmentHarness.petitionsClerk,
+                        ["subject": petitions.village.rawValue, "time": "2026-03-01T09:00:00+08:00", "category": "土地"])
+                    _ = try await hazards.create(
+                        hc, "/api/v1/hazards", token: DepartmentHarness.hazardsClerk,
+                        [
+                            "subject": hazards.village.rawValue, "time": "2026-03-01T09:00:00+08:00", "category": "燃气",
+                            "severity": "general", "deadline": "2026-03-31T00:00:00+08:00",
+                        ])
+                    _ = try await cases.create(
+                        cc, "/api/v1/disputes", token: DepartmentHarness.casesClerk,
+                        ["subject": cases.village.rawValue, "time": "2026-03-01T09:00:00+08:00", "category": "债务"])
                     for fixture in [petitions, hazards, cases] {
                         #expect(try await DepartmentHarness.eventually { try await fixture.unpublished() == 0 })
                     }
@@ -45,8 +50,10 @@ import Testing
         }
         _ = subject
         let everyone = petitions.subjects.union(hazards.subjects).union(cases.subjects)
-        for (topic, source, own) in [("threezero.petitions.v1", EventSource.petitions, petitions.village),
-                                     ("threezero.hazards.v1", .hazards, hazards.village), ("threezero.cases.v1", .cases, cases.village)] {
+        for (topic, source, own) in [
+            ("threezero.petitions.v1", EventSource.petitions, petitions.village),
+            ("threezero.hazards.v1", .hazards, hazards.village), ("threezero.cases.v1", .cases, cases.village),
+        ] {
             let events = try await DepartmentHarness.events(on: topic, about: everyone, count: 1, bootstrapServers: broker.bootstrapServers)
             #expect(events.count == 1, "\(topic)")
             #expect(events.allSatisfy { $0.event.source == source && $0.event.subject == own }, "\(topic)")
@@ -60,17 +67,21 @@ import Testing
         let department = service == "hazards" ? HazardsDepartment.department : CasesDepartment.department
         let fixture = try await DepartmentFixture(department, bootstrapServers: broker.bootstrapServers)
         let app = try await fixture.application()
-        let (path, token, topic): (String, String, String) = service == "hazards"
+        let (path, token, topic): (String, String, String) =
+            service == "hazards"
             ? ("/api/v1/hazards", DepartmentHarness.hazardsClerk, "threezero.hazards.v1")
             : ("/api/v1/security-problems", DepartmentHarness.casesClerk, "threezero.cases.v1")
         let ids = try await fixture.test(app) { client in
             broker.stop()
             var ids: [String] = []
             for i in 0..<8 {
-                ids.append(try await fixture.create(client, path, token: token, [
-                    "subject": (i % 2 == 0 ? fixture.village : fixture.enterprise).rawValue, "time": "2026-03-01T09:00:00+08:00",
-                    "category": "排查\(i)", "severity": service == "hazards" ? "general" : nil, "deadline": "2026-03-31T00:00:00+08:00",
-                ]))
+                ids.append(
+                    try await fixture.create(
+                        client, path, token: token,
+                        [
+                            "subject": (i % 2 == 0 ? fixture.village : fixture.enterprise).rawValue, "time": "2026-03-01T09:00:00+08:00",
+                            "category": "排查\(i)", "severity": service == "hazards" ? "general" : nil, "deadline": "2026-03-31T00:00:00+08:00",
+                        ]))
             }
             #expect(try await fixture.unpublished() == 8)
             try broker.start()

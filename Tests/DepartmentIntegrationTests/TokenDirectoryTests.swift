@@ -1,6 +1,7 @@
 import Foundation
-@testable import ServiceSupport
 import Testing
+
+@testable import ServiceSupport
 
 /// The bearer tokens: kept only as SHA-256 digests (the secret is not in memory after start-up),
 /// configurable as digests so the secret need not be in the environment either, one person each.
@@ -20,7 +21,10 @@ import Testing
     }
 
     @Test func malformedEntriesAreRefusedAtStartUp() {
-        for configuration in ["li:petitions_clerk", "li:reader:same, wang:reader:same", "li::secret", ":reader:secret", "li:reader:sha256:abc", "li:reader:sha256:" + String(repeating: "g", count: 64)] {
+        for configuration in [
+            "li:petitions_clerk", "li:reader:same, wang:reader:same", "li::secret", ":reader:secret", "li:reader:sha256:abc",
+            "li:reader:sha256:" + String(repeating: "g", count: 64),
+        ] {
             #expect(throws: TokenDirectory.InvalidEntry.self, "\(configuration)") { try TokenDirectory(configuration: configuration) }
         }
     }

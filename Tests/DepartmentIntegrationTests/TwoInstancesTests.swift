@@ -24,17 +24,21 @@ import Testing
                 var ids: [String] = []
                 for i in 0..<20 {
                     let client = i % 2 == 0 ? one : two
-                    ids.append(try await fixture.create(client, "/api/v1/hazards", token: DepartmentHarness.hazardsClerk, [
-                        "subject": fixture.village.rawValue, "time": "2026-03-01T09:00:00+08:00", "category": "隐患\(i)",
-                        "severity": "general", "deadline": "2026-03-31T00:00:00+08:00",
-                    ]))
+                    ids.append(
+                        try await fixture.create(
+                            client, "/api/v1/hazards", token: DepartmentHarness.hazardsClerk,
+                            [
+                                "subject": fixture.village.rawValue, "time": "2026-03-01T09:00:00+08:00", "category": "隐患\(i)",
+                                "severity": "general", "deadline": "2026-03-31T00:00:00+08:00",
+                            ]))
                 }
                 #expect(try await DepartmentHarness.eventually { try await fixture.unpublished() == 0 })
                 return ids
             }
         }
-        let events = try await DepartmentHarness.events(on: "threezero.hazards.v1", about: [fixture.village.rawValue], count: 20,
-                                                        bootstrapServers: broker.bootstrapServers)
+        let events = try await DepartmentHarness.events(
+            on: "threezero.hazards.v1", about: [fixture.village.rawValue], count: 20,
+            bootstrapServers: broker.bootstrapServers)
         #expect(events.count == 20)
         #expect(Set(events.map(\.event.data.recordId)) == Set(ids))
         #expect(events.map(\.event.sequence).sorted() == Array(1...20))

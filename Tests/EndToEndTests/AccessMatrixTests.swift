@@ -1,9 +1,10 @@
 import Foundation
+import TestSupport
+import Testing
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import TestSupport
-import Testing
 
 /// Every role against every endpoint of every service, on the running binaries: a caller without a
 /// token or with an unknown one gets 401, a role that may not gets 403, and a role that may gets
@@ -55,10 +56,14 @@ import Testing
             list.append(Endpoint(service: "aggregator", method: "GET", path: "/api/v1/\(path)", allowed: [.reader, .office]))
         }
         list.append(Endpoint(service: "aggregator", method: "GET", path: "/reports/ranking.csv", allowed: [.reader, .office]))
-        list.append(Endpoint(service: "aggregator", method: "PUT", path: "/api/v1/subjects/\(subject)", allowed: [.office],
-                             body: #"{"name":"村","type":"village","county":"140403","active":true}"#))
-        list.append(Endpoint(service: "aggregator", method: "POST", path: "/api/v1/subjects:import", allowed: [.office],
-                             body: "code,name,type,county,township,active\n", contentType: "text/csv"))
+        list.append(
+            Endpoint(
+                service: "aggregator", method: "PUT", path: "/api/v1/subjects/\(subject)", allowed: [.office],
+                body: #"{"name":"村","type":"village","county":"140403","active":true}"#))
+        list.append(
+            Endpoint(
+                service: "aggregator", method: "POST", path: "/api/v1/subjects:import", allowed: [.office],
+                body: "code,name,type,county,township,active\n", contentType: "text/csv"))
         list.append(Endpoint(service: "aggregator", method: "POST", path: "/api/v1/rankings", allowed: [.office]))
         return list
     }

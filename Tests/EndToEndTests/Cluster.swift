@@ -1,12 +1,13 @@
 import EventContract
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Postgres
 import Simulation
 import TestSupport
 import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// The four service binaries on a private broker and the stack's Postgres (databases of their
 /// own), and the simulator binary driving them: what the end-to-end and fault tests share.
@@ -58,8 +59,10 @@ final class Cluster: @unchecked Sendable {
     }
 
     /// One request; the status, the body as JSON (empty if it is not), the raw answer.
-    static func send(_ url: String, method: String = "GET", token: String? = nil, json: [String: Any]? = nil, body: Data? = nil,
-                     contentType: String? = nil, headers: [String: String] = [:], followRedirects: Bool = true) async throws -> (Int, [String: Any], Answer) {
+    static func send(
+        _ url: String, method: String = "GET", token: String? = nil, json: [String: Any]? = nil, body: Data? = nil,
+        contentType: String? = nil, headers: [String: String] = [:], followRedirects: Bool = true
+    ) async throws -> (Int, [String: Any], Answer) {
         var request = URLRequest(url: URL(string: url)!)
         request.httpMethod = method
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
@@ -75,13 +78,17 @@ final class Cluster: @unchecked Sendable {
         let (data, response) = try await session.data(for: request)
         let http = response as? HTTPURLResponse
         let fields = (http?.allHeaderFields ?? [:]).reduce(into: [String: String]()) { $0["\($1.key)"] = "\($1.value)" }
-        return (http?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:],
-                Answer(text: String(decoding: data, as: UTF8.self), headers: fields))
+        return (
+            http?.statusCode ?? 0, (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:],
+            Answer(text: String(decoding: data, as: UTF8.self), headers: fields)
+        )
     }
 
     final class NoRedirects: NSObject, URLSessionTaskDelegate, Sendable {
-        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                        newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void) {
+        func urlSession(
+            _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+            newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void
+        ) {
             completionHandler(nil)
         }
     }
@@ -134,8 +141,9 @@ final class Cluster: @unchecked Sendable {
     init(logLevel: String = "warning", servers: [String: PostgresConfiguration] = [:], environment extra: [String: String] = [:]) async throws {
         self.servers = servers
         for name in Self.names + ["simulator"] {
-            try #require(FileManager.default.isExecutableFile(atPath: Self.binaries.appendingPathComponent(name).path),
-                         "build \(name) first (deploy/local/test.sh does)")
+            try #require(
+                FileManager.default.isExecutableFile(atPath: Self.binaries.appendingPathComponent(name).path),
+                "build \(name) first (deploy/local/test.sh does)")
         }
         broker = try PrivateBroker()
         environment = [
@@ -158,9 +166,10 @@ final class Cluster: @unchecked Sendable {
         let port = firstPort + Self.names.firstIndex(of: name)! + 10 * instance
         let service = try ServiceProcess(name, port: port, environment: environment)
         services[Self.key(name, instance)] = service
-        #expect(try await DepartmentHarness.eventually(within: .seconds(60)) {
-            ((try? await Self.get("\(service.base)/health/live"))?.0 ?? 0) == 200
-        }, "\(name) did not start; see \(service.log.path)")
+        #expect(
+            try await DepartmentHarness.eventually(within: .seconds(60)) {
+                ((try? await Self.get("\(service.base)/health/live"))?.0 ?? 0) == 200
+            }, "\(name) did not start; see \(service.log.path)")
     }
 
     static func key(_ name: String, _ instance: Int) -> String { instance == 0 ? name : "\(name)#\(instance)" }
@@ -211,12 +220,13 @@ final class Cluster: @unchecked Sendable {
     func startSimulation(subjects: Int, from: String, until: String, importRoster: Bool, rate: Int = 400) throws -> Simulation {
         let expectFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(run)-\(from)-expected.json")
         try? FileManager.default.removeItem(at: expectFile)
-        return try Simulation(arguments: [
-            "run", "--subjects", String(subjects), "--seed", "7", "--from", from, "--until", until, "--rate", String(rate), "--concurrency", "8",
-            "--expect", expectFile.path, "--petitions", base("petitions"), "--hazards", base("hazards"), "--cases", base("cases"),
-            "--aggregator", base("aggregator"), "--petitions-token", DepartmentHarness.petitionsClerk,
-            "--hazards-token", DepartmentHarness.hazardsClerk, "--cases-token", DepartmentHarness.casesClerk, "--office-token", "office-token",
-        ] + (importRoster ? ["--import-roster"] : []), expectFile: expectFile)
+        return try Simulation(
+            arguments: [
+                "run", "--subjects", String(subjects), "--seed", "7", "--from", from, "--until", until, "--rate", String(rate), "--concurrency", "8",
+                "--expect", expectFile.path, "--petitions", base("petitions"), "--hazards", base("hazards"), "--cases", base("cases"),
+                "--aggregator", base("aggregator"), "--petitions-token", DepartmentHarness.petitionsClerk,
+                "--hazards-token", DepartmentHarness.hazardsClerk, "--cases-token", DepartmentHarness.casesClerk, "--office-token", "office-token",
+            ] + (importRoster ? ["--import-roster"] : []), expectFile: expectFile)
     }
 
     /// Runs the simulator to its end: its exit status, what it printed, what it expects.
@@ -226,7 +236,8 @@ final class Cluster: @unchecked Sendable {
 
     /// Waits until `/overview` for the expectation's window equals it; returns the differences left.
     func overviewDifferences(_ expectation: Expectation, within seconds: Int = 90) async throws -> [String] {
-        let query = "\(base("aggregator"))/api/v1/overview?from=\(expectation.from.prefix(10))&asOf="
+        let query =
+            "\(base("aggregator"))/api/v1/overview?from=\(expectation.from.prefix(10))&asOf="
             + expectation.asOf.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
         var differences: [String] = ["not read yet"]
         _ = try await DepartmentHarness.eventually(within: .seconds(seconds)) {

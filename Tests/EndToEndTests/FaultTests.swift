@@ -18,8 +18,10 @@ import Testing
     @Test func postgresAndBrokerOutagesUnderLoad() async throws {
         let aggregatorServer = try PrivatePostgres()
         let departmentServer = try PrivatePostgres()
-        let cluster = try await Cluster(servers: ["aggregator": aggregatorServer.configuration, "petitions": departmentServer.configuration,
-                                                  "hazards": departmentServer.configuration, "cases": departmentServer.configuration])
+        let cluster = try await Cluster(servers: [
+            "aggregator": aggregatorServer.configuration, "petitions": departmentServer.configuration,
+            "hazards": departmentServer.configuration, "cases": departmentServer.configuration,
+        ])
         defer { cluster.stopAll() }
 
         // ~580 requests at 12 a second (~50 s): the three outages fall inside the run, even on a busy machine.
@@ -37,17 +39,22 @@ import Testing
             #expect(simulation.process.isRunning, "the load ended before the outage")
             try outage.stop()
             if index == 1 {
-                let (status, _, _) = try await Cluster.send("\(cluster.base("aggregator"))/api/v1/subjects/\(extra.code)", method: "PUT",
-                                                                      token: "office-token", json: ["name": "停用主体", "type": extra.type.rawValue,
-                                                                                                    "county": extra.county, "active": false])
+                let (status, _, _) = try await Cluster.send(
+                    "\(cluster.base("aggregator"))/api/v1/subjects/\(extra.code)", method: "PUT",
+                    token: "office-token",
+                    json: [
+                        "name": "停用主体", "type": extra.type.rawValue,
+                        "county": extra.county, "active": false,
+                    ])
                 #expect(status == 201)
             }
             try await Task.sleep(for: .seconds(3))
             try outage.start()
             if index == 1 {
-                #expect(try await DepartmentHarness.eventually(within: .seconds(30)) {
-                    try await !hazardsDB.query("SELECT 1 FROM roster WHERE code = $1", [extra.code.rawValue]).isEmpty
-                }, "the department did not take the roster change made while its database was down")
+                #expect(
+                    try await DepartmentHarness.eventually(within: .seconds(30)) {
+                        try await !hazardsDB.query("SELECT 1 FROM roster WHERE code = $1", [extra.code.rawValue]).isEmpty
+                    }, "the department did not take the roster change made while its database was down")
             }
         }
         // Every service outlived the outages (a dead one would leave the simulator retrying).
@@ -152,8 +159,9 @@ import Testing
         let topics = [EventSource.petitions.topic, EventSource.hazards.topic, EventSource.cases.topic]
         var quiet = Logger(label: "inject")
         quiet.logLevel = .warning
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: "inject-\(UUID())"),
-                                         logger: quiet)
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: "inject-\(UUID())"),
+            logger: quiet)
         try consumer.subscribe(topics: topics)
         var messages: [KafkaMessage] = []
         let clock = ContinuousClock()
@@ -174,14 +182,17 @@ import Testing
         var poison: [[UInt8]] = []
         for topic in topics {
             guard let sample = messages.first(where: { $0.topic == topic }),
-                  var event = try JSONSerialization.jsonObject(with: Data(sample.value)) as? [String: Any] else { continue }
+                var event = try JSONSerialization.jsonObject(with: Data(sample.value)) as? [String: Any]
+            else { continue }
             event["id"] = UUID().uuidString.lowercased()
             var unknownType = event
             unknownType["type"] = "gov.threezero.unknown.v1"
             var withoutData = event
             withoutData.removeValue(forKey: "data")
-            for value in [Array("{\"id\": \"not json".utf8), Array(try JSONSerialization.data(withJSONObject: unknownType)),
-                          Array(try JSONSerialization.data(withJSONObject: withoutData))] {
+            for value in [
+                Array("{\"id\": \"not json".utf8), Array(try JSONSerialization.data(withJSONObject: unknownType)),
+                Array(try JSONSerialization.data(withJSONObject: withoutData)),
+            ] {
                 poison.append(value)
                 // Among the copies, in random places.
                 records.insert(ProducerRecord(topic: topic, key: sample.key, value: value), at: Int(generator.next() % UInt64(records.count + 1)))
@@ -215,8 +226,9 @@ import Testing
         try await database.withTransaction { conn in
             try conn.update("DELETE FROM facts WHERE source = $1 AND sequence = $2", [source, missing])
             try conn.update("DELETE FROM sequence_seen WHERE source = $1", [source])
-            try conn.update("INSERT INTO sequence_seen (source, seen) VALUES ($1, int8multirange(int8range(1, $2, '[]'), int8range($3, $4, '[]')))",
-                            [source, missing - 1, missing + 1, highest])
+            try conn.update(
+                "INSERT INTO sequence_seen (source, seen) VALUES ($1, int8multirange(int8range(1, $2, '[]'), int8range($3, $4, '[]')))",
+                [source, missing - 1, missing + 1, highest])
         }
         // Two checks 15 s apart see the same gap; then the topic is read again and the event is back.
         let healed = try await DepartmentHarness.eventually(within: .seconds(90)) {

@@ -15,13 +15,15 @@ import Testing
         let broker = try PrivateBroker(authentication: true)
         defer { broker.stop() }
         let password = "pw-\(UUID().uuidString)"
-        let service = try Cluster.ServiceProcess("hazards", port: PrivateBroker.freePort(), environment: [
-            "DATABASE_URL": try TestStack.postgres().connectionString, "DATABASE_NAME": TestStack.unique("sasl"),
-            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers.joined(separator: ","), "AUTH_TOKENS": DepartmentHarness.tokens,
-            "LOG_LEVEL": "trace",
-            "KAFKA_LIBRDKAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_LIBRDKAFKA_SASL_MECHANISMS": "SCRAM-SHA-512",
-            "KAFKA_LIBRDKAFKA_SASL_USERNAME": "threezero-hazards", "KAFKA_LIBRDKAFKA_SASL_PASSWORD": password,
-        ])
+        let service = try Cluster.ServiceProcess(
+            "hazards", port: PrivateBroker.freePort(),
+            environment: [
+                "DATABASE_URL": try TestStack.postgres().connectionString, "DATABASE_NAME": TestStack.unique("sasl"),
+                "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrapServers.joined(separator: ","), "AUTH_TOKENS": DepartmentHarness.tokens,
+                "LOG_LEVEL": "trace",
+                "KAFKA_LIBRDKAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_LIBRDKAFKA_SASL_MECHANISMS": "SCRAM-SHA-512",
+                "KAFKA_LIBRDKAFKA_SASL_USERNAME": "threezero-hazards", "KAFKA_LIBRDKAFKA_SASL_PASSWORD": password,
+            ])
         defer { service.stop() }
 
         // The broker answered the SCRAM exchange: librdkafka spoke SASL, with SCRAM-SHA-512, as the user configured.
@@ -30,9 +32,10 @@ import Testing
         }
         #expect(scramRan, "\(Self.log(of: service).suffix(2_000))")
         // Not authenticated, not ready.
-        #expect(try await DepartmentHarness.eventually(within: .seconds(30)) {
-            ((try? await Cluster.get("\(service.base)/health/ready"))?.0 ?? 0) == 503
-        })
+        #expect(
+            try await DepartmentHarness.eventually(within: .seconds(30)) {
+                ((try? await Cluster.get("\(service.base)/health/ready"))?.0 ?? 0) == 503
+            })
         #expect(!Self.log(of: service).contains(password))
     }
 

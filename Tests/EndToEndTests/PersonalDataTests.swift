@@ -18,8 +18,9 @@ import Testing
 
         // The identities the simulator sent: the same activity, generated again from the same seed.
         let city = City(size: 600, seed: 7)
-        var activity = Activity(city: city, start: Timestamp(rfc3339: from + "T00:00:00+08:00")!,
-                                end: Timestamp(unixMicros: Timestamp(rfc3339: until + "T00:00:00+08:00")!.unixMicros + 86_400_000_000), seed: 7)
+        var activity = Activity(
+            city: city, start: Timestamp(rfc3339: from + "T00:00:00+08:00")!,
+            end: Timestamp(unixMicros: Timestamp(rfc3339: until + "T00:00:00+08:00")!.unixMicros + 86_400_000_000), seed: 7)
         var secrets: Set<String> = []
         var petitions: Set<Int> = []
         while let action = activity.next() {
@@ -38,8 +39,10 @@ import Testing
 
         // Everything on the topics, once the aggregator has read it all.
         #expect(try await cluster.overviewDifferences(expected).isEmpty)
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: cluster.broker.bootstrapServers,
-                                                                                   groupID: "pii-\(UUID())"))
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(
+                bootstrapServers: cluster.broker.bootstrapServers,
+                groupID: "pii-\(UUID())"))
         try consumer.subscribe(topics: EventSource.allCases.map(\.topic) + ["threezero.aggregator.dlq.v1"])
         var published = ""
         var messages = 0

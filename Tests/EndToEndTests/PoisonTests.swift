@@ -1,13 +1,14 @@
 import EventContract
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Kafka
 import Postgres
 import Simulation
 import TestSupport
 import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// No single event stops the city's view. Through the department APIs every bounded field is
 /// accepted at its maximum (and counted) and refused one step beyond (422 naming the field); on
@@ -21,16 +22,18 @@ import Testing
         defer { cluster.stopAll() }
         let aggregator = cluster.base("aggregator")
         let city = City(size: 40, seed: 3)
-        let (imported, summary, _) = try await Cluster.send("\(aggregator)/api/v1/subjects:import", method: "POST", token: "office-token",
-                                                             body: Data(city.rosterCSV.utf8), contentType: "text/csv")
+        let (imported, summary, _) = try await Cluster.send(
+            "\(aggregator)/api/v1/subjects:import", method: "POST", token: "office-token",
+            body: Data(city.rosterCSV.utf8), contentType: "text/csv")
         #expect(imported == 200, "\(summary)")
         let database = PostgresClient(configuration: try TestStack.postgres().database("\(cluster.run)_aggregator"))
         defer { Task { await database.shutdown() } }
         for department in ["petitions", "hazards", "cases"] {
             let db = PostgresClient(configuration: try TestStack.postgres().database("\(cluster.run)_\(department)"))
-            #expect(try await DepartmentHarness.eventually(within: .seconds(60)) {
-                (try? await db.query("SELECT count(*) FROM roster")[0].decode(0, as: Int.self)) == 40
-            }, "\(department) did not get the roster")
+            #expect(
+                try await DepartmentHarness.eventually(within: .seconds(60)) {
+                    (try? await db.query("SELECT count(*) FROM roster")[0].decode(0, as: Int.self)) == 40
+                }, "\(department) did not get the roster")
             await db.shutdown()
         }
         let enterprise = city.subjects.first { $0.type == .enterprise }!.code.rawValue
@@ -63,11 +66,14 @@ import Testing
         #expect(try await post("hazards", "accidents", token: DepartmentHarness.hazardsClerk, accident).0 == 201)
         let hazard: [String: Any] = ["subject": others[0], "time": time, "category": "消防", "severity": "major", "deadline": "2100-12-31T23:59:59Z"]
         #expect(try await post("hazards", "hazards", token: DepartmentHarness.hazardsClerk, hazard).0 == 201)
-        let petition: [String: Any] = ["subject": village, "time": time, "channel": "visit", "persons": 100_000, "lodgedLevel": "unit",
-                                       "collective": false, "origin": "self_found", "category": "征地拆迁", "petitioner": petitioner()]
+        let petition: [String: Any] = [
+            "subject": village, "time": time, "channel": "visit", "persons": 100_000, "lodgedLevel": "unit",
+            "collective": false, "origin": "self_found", "category": "征地拆迁", "petitioner": petitioner(),
+        ]
         #expect(try await post("petitions", "petitions", token: DepartmentHarness.petitionsClerk, petition).0 == 201)
-        let (filed, filedCase) = try await post("cases", "cases", token: DepartmentHarness.casesClerk,
-                                                ["subject": others[1], "time": time, "kind": "criminal", "category": "robbery_theft", "majorImpact": false])
+        let (filed, filedCase) = try await post(
+            "cases", "cases", token: DepartmentHarness.casesClerk,
+            ["subject": others[1], "time": time, "kind": "criminal", "category": "robbery_theft", "majorImpact": false])
         #expect(filed == 201)
         let caseId = try #require(filedCase["id"] as? String)
         #expect(try await post("cases", "cases/\(caseId)/solve", token: DepartmentHarness.casesClerk, ["time": time, "suspects": 10_000]).0 == 200)
@@ -82,16 +88,19 @@ import Testing
         try await refused("hazards", "accidents", token: DepartmentHarness.hazardsClerk, with(accident, "directLossYuan", 1.000001e12), field: "directLossYuan")
         try await refused("hazards", "hazards", token: DepartmentHarness.hazardsClerk, with(hazard, "deadline", "2101-01-01T00:00:00Z"), field: "deadline")
         try await refused("hazards", "hazards", token: DepartmentHarness.hazardsClerk, with(hazard, "time", "1989-12-31T00:00:00+08:00"), field: "time")
-        try await refused("petitions", "petitions", token: DepartmentHarness.petitionsClerk,
-                          with(with(petition, "persons", 100_001), "petitioner", petitioner()), field: "persons")
+        try await refused(
+            "petitions", "petitions", token: DepartmentHarness.petitionsClerk,
+            with(with(petition, "persons", 100_001), "petitioner", petitioner()), field: "persons")
         try await refused("cases", "cases/\(caseId)/solve", token: DepartmentHarness.casesClerk, ["time": time, "suspects": 10_001], field: "suspects")
-        try await refused("cases", "security-problems", token: DepartmentHarness.casesClerk,
-                          with(problem, "deadline", "9999-12-31T23:59:59-14:00"), field: "deadline")
+        try await refused(
+            "cases", "security-problems", token: DepartmentHarness.casesClerk,
+            with(problem, "deadline", "9999-12-31T23:59:59-14:00"), field: "deadline")
 
         // Everything accepted is applied.
-        #expect(try await DepartmentHarness.eventually(within: .seconds(60)) {
-            try await database.query("SELECT count(*) FROM facts")[0].decode(0, as: Int.self) == 6
-        })
+        #expect(
+            try await DepartmentHarness.eventually(within: .seconds(60)) {
+                try await database.query("SELECT count(*) FROM facts")[0].decode(0, as: Int.self) == 6
+            })
         let pid = try #require(cluster.services["aggregator"]).process.processIdentifier
 
         // Poison on the raw topics, each followed by a valid dispute through the petitions API.
@@ -111,25 +120,44 @@ import Testing
         }
         let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
         let poison: [(name: String, topic: String, value: [UInt8], reason: String, kind: String)] = [
-            ("deaths 2147483647 with injuries 1", EventSource.hazards.topic,
-             try envelope(data { $0["deaths"] = 2_147_483_647; $0["injuries"] = 1 }), "data.deaths", "invalid"),
-            ("persons 2^62", EventSource.petitions.topic, try envelope {
-                $0["type"] = "cn.threezero.petition.registered.v1"; $0["source"] = "/departments/petitions"
-                $0["data"] = ["petitionId": UUIDv7.generate(), "channel": "online", "persons": 4_611_686_018_427_387_904, "lodgedLevel": "unit",
-                              "collective": false, "origin": "self_found", "category": "劳资"]
-            }, "data.persons", "invalid"),
-            ("a deadline in 9999", EventSource.hazards.topic, try envelope {
-                $0["type"] = "cn.threezero.hazard.found.v1"
-                $0["data"] = ["hazardId": UUIDv7.generate(), "category": "消防", "severity": "general", "deadline": "9999-12-31T23:59:59-14:00"]
-            }, "data.deadline", "invalid"),
+            (
+                "deaths 2147483647 with injuries 1", EventSource.hazards.topic,
+                try envelope(
+                    data {
+                        $0["deaths"] = 2_147_483_647; $0["injuries"] = 1
+                    }), "data.deaths", "invalid"
+            ),
+            (
+                "persons 2^62", EventSource.petitions.topic,
+                try envelope {
+                    $0["type"] = "cn.threezero.petition.registered.v1"; $0["source"] = "/departments/petitions"
+                    $0["data"] = [
+                        "petitionId": UUIDv7.generate(), "channel": "online", "persons": 4_611_686_018_427_387_904, "lodgedLevel": "unit",
+                        "collective": false, "origin": "self_found", "category": "劳资",
+                    ]
+                }, "data.persons", "invalid"
+            ),
+            (
+                "a deadline in 9999", EventSource.hazards.topic,
+                try envelope {
+                    $0["type"] = "cn.threezero.hazard.found.v1"
+                    $0["data"] = ["hazardId": UUIDv7.generate(), "category": "消防", "severity": "general", "deadline": "9999-12-31T23:59:59-14:00"]
+                }, "data.deadline", "invalid"
+            ),
             ("sequence 2^64 − 1", EventSource.hazards.topic, try envelope { $0["sequence"] = "18446744073709551615" }, "sequence", "invalid"),
-            ("a 1 MB data object", EventSource.hazards.topic,
-             try envelope(data { $0["notes"] = String(repeating: "很长的备注", count: 65_000) }), "data.notes", "invalid"),
-            ("JSON nested 10,000 deep", EventSource.cases.topic,
-             Array(String(decoding: try envelope { $0["data"] = "DEEP" }, as: UTF8.self).replacingOccurrences(of: "\"DEEP\"", with: deep).utf8),
-             "not valid JSON", "invalid"),
-            ("a type no version knows", EventSource.hazards.topic, try envelope { $0["type"] = "cn.threezero.drill.scheduled.v7" },
-             "not an event type", "unknown_type"),
+            (
+                "a 1 MB data object", EventSource.hazards.topic,
+                try envelope(data { $0["notes"] = String(repeating: "很长的备注", count: 65_000) }), "data.notes", "invalid"
+            ),
+            (
+                "JSON nested 10,000 deep", EventSource.cases.topic,
+                Array(String(decoding: try envelope { $0["data"] = "DEEP" }, as: UTF8.self).replacingOccurrences(of: "\"DEEP\"", with: deep).utf8),
+                "not valid JSON", "invalid"
+            ),
+            (
+                "a type no version knows", EventSource.hazards.topic, try envelope { $0["type"] = "cn.threezero.drill.scheduled.v7" },
+                "not an event type", "unknown_type"
+            ),
         ]
         var extra = KafkaClientConfiguration(bootstrapServers: cluster.broker.bootstrapServers)
         extra.extra["message.max.bytes"] = "4000000"
@@ -138,16 +166,18 @@ import Testing
         let producer = try KafkaProducer(configuration: producerConfiguration)
         for (round, p) in poison.enumerated() {
             for result in await producer.sendAll([ProducerRecord(topic: p.topic, key: enterprise, value: p.value)]) { _ = try result.get() }
-            let (status, _) = try await post("petitions", "disputes", token: DepartmentHarness.petitionsClerk,
-                                             ["subject": village, "time": time, "category": "邻里纠纷"])
+            let (status, _) = try await post(
+                "petitions", "disputes", token: DepartmentHarness.petitionsClerk,
+                ["subject": village, "time": time, "category": "邻里纠纷"])
             #expect(status == 201)
             let applied = try await DepartmentHarness.eventually(within: .seconds(20)) {
                 try await database.query("SELECT count(*) FROM facts WHERE type = 'dispute.found'")[0].decode(0, as: Int.self) == round + 1
             }
             #expect(applied, "after \(p.name) the view stopped")
-            #expect(try await DepartmentHarness.eventually(within: .seconds(20)) {
-                try await database.query("SELECT count(*) FROM quarantine")[0].decode(0, as: Int.self) == round + 1
-            }, "\(p.name) is not in the quarantine")
+            #expect(
+                try await DepartmentHarness.eventually(within: .seconds(20)) {
+                    try await database.query("SELECT count(*) FROM quarantine")[0].decode(0, as: Int.self) == round + 1
+                }, "\(p.name) is not in the quarantine")
         }
         await producer.close()
 
@@ -184,9 +214,11 @@ import Testing
         // The roster's changes say who made them: the office's import, then a deactivation by PUT
         // (deactivating a breaching subject lifts its county; it leaves a trace on the subject's page).
         let breaching = city.subjects.first { $0.code.rawValue == enterprise }!
-        let (put, _, _) = try await Cluster.send("\(aggregator)/api/v1/subjects/\(enterprise)", method: "PUT", token: "office-token", json: [
-            "name": breaching.name, "type": breaching.type.rawValue, "county": breaching.county, "active": false,
-        ])
+        let (put, _, _) = try await Cluster.send(
+            "\(aggregator)/api/v1/subjects/\(enterprise)", method: "PUT", token: "office-token",
+            json: [
+                "name": breaching.name, "type": breaching.type.rawValue, "county": breaching.county, "active": false,
+            ])
         #expect(put == 200)
         let (_, detail) = try await Cluster.get("\(aggregator)/api/v1/subjects/\(enterprise)", token: DepartmentHarness.reader)
         let changes = detail["changes"] as? [[String: Any]] ?? []

@@ -1,12 +1,13 @@
 import Foundation
+import TestSupport
+import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import TestSupport
-import Testing
 
 /// The dashboard's sign-in over HTTP, on the real binary: a `next` that could lead elsewhere
 /// lands on `/`; guessing is answered 429 with `Retry-After`; a session ends when its person's
@@ -14,8 +15,9 @@ import Testing
 @Suite struct SignInEndToEndTests {
     static func signIn(_ base: String, name: String = "wang", token: String = "reader-token", next: String) async throws -> (Int, [String: String]) {
         let form = "name=\(name)&token=\(token)&next=\(next)"
-        let (status, _, answer) = try await Cluster.send("\(base)/login", method: "POST", body: Data(form.utf8),
-                                                          contentType: "application/x-www-form-urlencoded", followRedirects: false)
+        let (status, _, answer) = try await Cluster.send(
+            "\(base)/login", method: "POST", body: Data(form.utf8),
+            contentType: "application/x-www-form-urlencoded", followRedirects: false)
         return (status, answer.headers)
     }
 
@@ -26,8 +28,10 @@ import Testing
         let base = cluster.base("aggregator")
 
         // Each as a form field would carry it (percent-encoded once).
-        for next in ["/%09/evil.example", "/%0D/evil.example", "/%0A/evil.example", "%5Cevil.example", "/%5Cevil.example", "//evil.example",
-                     "%2F%2Fevil.example", "%252F%252Fevil.example", "https:%2F%2Fevil.example", "javascript:alert(1)", "/%E2%80%8B/evil.example"] {
+        for next in [
+            "/%09/evil.example", "/%0D/evil.example", "/%0A/evil.example", "%5Cevil.example", "/%5Cevil.example", "//evil.example",
+            "%2F%2Fevil.example", "%252F%252Fevil.example", "https:%2F%2Fevil.example", "javascript:alert(1)", "/%E2%80%8B/evil.example",
+        ] {
             let (status, headers) = try await Self.signIn(base, next: next)
             #expect(status == 303)
             #expect(headers["Location"] == "/", "\(next) → \(headers["Location"] ?? "none")")

@@ -1,12 +1,13 @@
 import EventContract
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Postgres
 import Simulation
 import TestSupport
 import Testing
+
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 
 /// A consumer that stops moving the view is seen: while events wait and nothing is applied for
 /// `AGGREGATOR_STALL_SECONDS`, the aggregator is not ready (with the reason), the gauge says
@@ -14,17 +15,23 @@ import Testing
 /// of it turns back once the view moves again. The stall is made by holding the view's lock.
 @Suite struct StallTests {
     @Test func aStalledConsumerIsNotReadyAndTheDashboardSaysSo() async throws {
-        let cluster = try await Cluster(environment: ["AGGREGATOR_STALL_SECONDS": "3", "DATABASE_STATEMENT_TIMEOUT_SECONDS": "2",
-                                                      "DASHBOARD_LIVE_MAX_STREAMS": "1"])
+        let cluster = try await Cluster(environment: [
+            "AGGREGATOR_STALL_SECONDS": "3", "DATABASE_STATEMENT_TIMEOUT_SECONDS": "2",
+            "DASHBOARD_LIVE_MAX_STREAMS": "1",
+        ])
         defer { cluster.stopAll() }
         let aggregator = cluster.base("aggregator")
         let city = City(size: 12, seed: 4)
-        #expect(try await Cluster.send("\(aggregator)/api/v1/subjects:import", method: "POST", token: "office-token",
-                                       body: Data(city.rosterCSV.utf8), contentType: "text/csv").0 == 200)
+        #expect(
+            try await Cluster.send(
+                "\(aggregator)/api/v1/subjects:import", method: "POST", token: "office-token",
+                body: Data(city.rosterCSV.utf8), contentType: "text/csv"
+            ).0 == 200)
         let hazardsDB = PostgresClient(configuration: try TestStack.postgres().database("\(cluster.run)_hazards"))
-        #expect(try await DepartmentHarness.eventually(within: .seconds(60)) {
-            (try? await hazardsDB.query("SELECT count(*) FROM roster")[0].decode(0, as: Int.self)) == 12
-        })
+        #expect(
+            try await DepartmentHarness.eventually(within: .seconds(60)) {
+                (try? await hazardsDB.query("SELECT count(*) FROM roster")[0].decode(0, as: Int.self)) == 12
+            })
         await hazardsDB.shutdown()
         #expect(try await Cluster.get("\(aggregator)/health/ready").0 == 200)
 
@@ -32,16 +39,19 @@ import Testing
         let holder = try PostgresConnection(connectionString: try TestStack.postgres().database("\(cluster.run)_aggregator").connectionString)
         try holder.query("SELECT pg_advisory_lock(hashtext('threezero.aggregator.view'))")
         let time = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000) - 60_000_000).description
-        let (created, _, _) = try await Cluster.send("\(cluster.base("hazards"))/api/v1/hazards", method: "POST", token: DepartmentHarness.hazardsClerk, json: [
-            "subject": city.subjects[0].code.rawValue, "time": time, "category": "消防", "severity": "general", "deadline": "2026-12-31T00:00:00+08:00",
-        ])
+        let (created, _, _) = try await Cluster.send(
+            "\(cluster.base("hazards"))/api/v1/hazards", method: "POST", token: DepartmentHarness.hazardsClerk,
+            json: [
+                "subject": city.subjects[0].code.rawValue, "time": time, "category": "消防", "severity": "general", "deadline": "2026-12-31T00:00:00+08:00",
+            ])
         #expect(created == 201)
 
         var ready: (Int, [String: Any]) = (0, [:])
-        #expect(try await DepartmentHarness.eventually(within: .seconds(40)) {
-            ready = try await Cluster.get("\(aggregator)/health/ready")
-            return ready.0 == 503
-        }, "still ready while stalled: \(ready)")
+        #expect(
+            try await DepartmentHarness.eventually(within: .seconds(40)) {
+                ready = try await Cluster.get("\(aggregator)/health/ready")
+                return ready.0 == 503
+            }, "still ready while stalled: \(ready)")
         let consumer = (ready.1["checks"] as? [String: Any])?["consumer"] as? String ?? ""
         #expect(consumer.contains("stalled (no_progress)") && consumer.contains("events wait"), "\(consumer)")
         let (_, _, metrics) = try await Cluster.send("\(aggregator)/metrics")
@@ -90,8 +100,9 @@ import Testing
 
     /// The session cookie of the reader's sign-in.
     static func signIn(_ aggregator: String) async throws -> String {
-        let (status, _, answer) = try await Cluster.send("\(aggregator)/login", method: "POST", body: Data("name=wang&token=reader-token&next=/".utf8),
-                                                          contentType: "application/x-www-form-urlencoded", followRedirects: false)
+        let (status, _, answer) = try await Cluster.send(
+            "\(aggregator)/login", method: "POST", body: Data("name=wang&token=reader-token&next=/".utf8),
+            contentType: "application/x-www-form-urlencoded", followRedirects: false)
         #expect(status == 303)
         return String((answer.headers["Set-Cookie"] ?? "").prefix { $0 != ";" })
     }

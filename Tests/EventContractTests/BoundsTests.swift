@@ -8,9 +8,11 @@ import Testing
     static let accident = Samples.id
 
     func accident(deaths: String = "0", injuries: String = "1", loss: String? = nil) -> [UInt8] {
-        Samples.envelope(type: "cn.threezero.accident.reported.v1", source: "/departments/hazards", data: """
-            {"accidentId":"\(Self.accident)","kind":"道路交通","deaths":\(deaths),"injuries":\(injuries)\(loss.map { ",\"directLossYuan\":\($0)" } ?? "")}
-            """)
+        Samples.envelope(
+            type: "cn.threezero.accident.reported.v1", source: "/departments/hazards",
+            data: """
+                {"accidentId":"\(Self.accident)","kind":"道路交通","deaths":\(deaths),"injuries":\(injuries)\(loss.map { ",\"directLossYuan\":\($0)" } ?? "")}
+                """)
     }
 
     func refusal(_ bytes: [UInt8]) -> ContractViolation? {
@@ -39,9 +41,10 @@ import Testing
 
     @Test func personsUpToOneHundredThousand() throws {
         func petition(_ persons: String) -> [UInt8] {
-            Samples.envelope(data: """
-                {"petitionId":"\(Samples.id)","channel":"online","persons":\(persons),"lodgedLevel":"unit","collective":false,"origin":"self_found","category":"劳资"}
-                """)
+            Samples.envelope(
+                data: """
+                    {"petitionId":"\(Samples.id)","channel":"online","persons":\(persons),"lodgedLevel":"unit","collective":false,"origin":"self_found","category":"劳资"}
+                    """)
         }
         #expect(refusal(petition("100000")) == nil)
         let beyond = try #require(refusal(petition("100001")))
@@ -52,9 +55,11 @@ import Testing
 
     @Test func suspectsUpToTenThousand() throws {
         func solved(_ suspects: String) -> [UInt8] {
-            Samples.envelope(type: "cn.threezero.case.solved.v1", source: "/departments/cases", data: """
-                {"caseId":"\(Samples.id)","suspects":\(suspects)}
-                """)
+            Samples.envelope(
+                type: "cn.threezero.case.solved.v1", source: "/departments/cases",
+                data: """
+                    {"caseId":"\(Samples.id)","suspects":\(suspects)}
+                    """)
         }
         #expect(refusal(solved("10000")) == nil)
         #expect(try #require(refusal(solved("10001"))).path == "data.suspects")
@@ -69,9 +74,11 @@ import Testing
 
     @Test func timesFrom1990ToTheEndOf2100() throws {
         func hazard(deadline: String, time: String = "2026-03-01T09:30:00+08:00") -> [UInt8] {
-            Samples.envelope(type: "cn.threezero.hazard.found.v1", source: "/departments/hazards", time: time, data: """
-                {"hazardId":"\(Samples.id)","category":"消防","severity":"general","deadline":"\(deadline)"}
-                """)
+            Samples.envelope(
+                type: "cn.threezero.hazard.found.v1", source: "/departments/hazards", time: time,
+                data: """
+                    {"hazardId":"\(Samples.id)","category":"消防","severity":"general","deadline":"\(deadline)"}
+                    """)
         }
         #expect(refusal(hazard(deadline: "2100-12-31T23:59:59Z")) == nil)
         #expect(refusal(hazard(deadline: "1990-01-01T08:00:00+08:00")) == nil)

@@ -115,30 +115,37 @@ import Testing
     }
 
     @Test func refusesAnUnknownTypeAndATypeFromTheWrongSource() {
-        #expect(refusal(Samples.envelope(type: "cn.threezero.petition.escalated.v1", data: Samples.petitionData))
-            == #"type: "cn.threezero.petition.escalated.v1" is not an event type of the contract (e.g. cn.threezero.petition.registered.v1)"#)
-        #expect(refusal(Samples.envelope(source: "/departments/hazards", data: Samples.petitionData))
-            == "type: cn.threezero.petition.registered.v1 may not come from /departments/hazards")
+        #expect(
+            refusal(Samples.envelope(type: "cn.threezero.petition.escalated.v1", data: Samples.petitionData))
+                == #"type: "cn.threezero.petition.escalated.v1" is not an event type of the contract (e.g. cn.threezero.petition.registered.v1)"#)
+        #expect(
+            refusal(Samples.envelope(source: "/departments/hazards", data: Samples.petitionData))
+                == "type: cn.threezero.petition.registered.v1 may not come from /departments/hazards")
     }
 
     @Test func refusesBadSubjectCodes() {
-        #expect(refusal(Samples.envelope(subject: "14040300100X", data: Samples.petitionData))
-            == #"subject: subject code "14040300100X" is not a 12-digit division code: only digits are allowed"#)
-        #expect(refusal(Samples.envelope(subject: "9114040373922853X1", data: Samples.petitionData))
-            == #"subject: subject code "9114040373922853X1" has a wrong check character: expected 0, got 1"#)
-        #expect(refusal(Samples.envelope(subject: "1404", data: Samples.petitionData))
-            == #"subject: subject code "1404" must be a 12-digit division code or an 18-character unified social credit code (it has 4 characters)"#)
+        #expect(
+            refusal(Samples.envelope(subject: "14040300100X", data: Samples.petitionData))
+                == #"subject: subject code "14040300100X" is not a 12-digit division code: only digits are allowed"#)
+        #expect(
+            refusal(Samples.envelope(subject: "9114040373922853X1", data: Samples.petitionData))
+                == #"subject: subject code "9114040373922853X1" has a wrong check character: expected 0, got 1"#)
+        #expect(
+            refusal(Samples.envelope(subject: "1404", data: Samples.petitionData))
+                == #"subject: subject code "1404" must be a 12-digit division code or an 18-character unified social credit code (it has 4 characters)"#)
     }
 
     @Test func refusesTimesWithoutAnOffsetOrThatDoNotExist() {
-        #expect(refusal(Samples.envelope(time: "2026-03-01T09:30:00", data: Samples.petitionData))
-            == #"time: "2026-03-01T09:30:00" is not an RFC 3339 time with an offset, e.g. 2026-03-01T09:30:00+08:00"#)
+        #expect(
+            refusal(Samples.envelope(time: "2026-03-01T09:30:00", data: Samples.petitionData))
+                == #"time: "2026-03-01T09:30:00" is not an RFC 3339 time with an offset, e.g. 2026-03-01T09:30:00+08:00"#)
         #expect(refusal(Samples.envelope(time: "2026-02-30T09:30:00+08:00", data: Samples.petitionData)) != nil)
     }
 
     @Test func refusesASequenceThatIsNotTwentyDigits() {
-        #expect(refusal(Samples.envelope(sequence: "42", data: Samples.petitionData))
-            == #"sequence: must be a 20-digit zero-padded number, got "42""#)
+        #expect(
+            refusal(Samples.envelope(sequence: "42", data: Samples.petitionData))
+                == #"sequence: must be a 20-digit zero-padded number, got "42""#)
     }
 
     @Test func refusesAnIdThatIsNotAUUID() {
@@ -148,10 +155,12 @@ import Testing
 
     @Test func refusesARosterEntryWhoseCodeDoesNotFitItsTypeOrCounty() {
         let wrongKind = #"{"code":"140403001001","name":"某企业","type":"enterprise","county":"140403","active":true}"#
-        #expect(refusal(Samples.envelope(type: "cn.threezero.subject.upserted.v1", source: "/command/roster", data: wrongKind))
-            == #"data.code: a enterprise must carry an 18-character unified social credit code, got "140403001001""#)
+        #expect(
+            refusal(Samples.envelope(type: "cn.threezero.subject.upserted.v1", source: "/command/roster", data: wrongKind))
+                == #"data.code: a enterprise must carry an 18-character unified social credit code, got "140403001001""#)
         let wrongCounty = #"{"code":"140403001001","name":"某村","type":"village","county":"140404","active":true}"#
-        #expect(refusal(Samples.envelope(type: "cn.threezero.subject.upserted.v1", source: "/command/roster", data: wrongCounty))
-            == #"data.county: "140404" is not the county inside the code "140403001001" (140403)"#)
+        #expect(
+            refusal(Samples.envelope(type: "cn.threezero.subject.upserted.v1", source: "/command/roster", data: wrongCounty))
+                == #"data.county: "140404" is not the county inside the code "140403001001" (140403)"#)
     }
 }

@@ -36,13 +36,16 @@ enum Samples {
     }
 
     /// An envelope as JSON text with `data` spliced in, for refusal tests.
-    static func envelope(type: String = "cn.threezero.petition.registered.v1", source: String = "/departments/petitions",
-                         subject: String = "140403001001", time: String = "2026-03-01T09:30:00+08:00",
-                         sequence: String = "00000000000000000042", data: String) -> [UInt8] {
-        Array("""
-        {"specversion":"1.0","id":"\(id)","source":"\(source)","type":"\(type)","subject":"\(subject)",
-         "time":"\(time)","sequence":"\(sequence)","datacontenttype":"application/json","data":\(data)}
-        """.utf8)
+    static func envelope(
+        type: String = "cn.threezero.petition.registered.v1", source: String = "/departments/petitions",
+        subject: String = "140403001001", time: String = "2026-03-01T09:30:00+08:00",
+        sequence: String = "00000000000000000042", data: String
+    ) -> [UInt8] {
+        Array(
+            """
+            {"specversion":"1.0","id":"\(id)","source":"\(source)","type":"\(type)","subject":"\(subject)",
+             "time":"\(time)","sequence":"\(sequence)","datacontenttype":"application/json","data":\(data)}
+            """.utf8)
     }
 
     static let petitionData = """

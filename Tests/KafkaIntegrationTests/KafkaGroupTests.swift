@@ -9,9 +9,11 @@ import Testing
         let topic = try await TestStack.topic("group", partitions: 4)
         let group = TestStack.unique("g")
         let revokedFromFirst = Mutex<[TopicPartition]>([])
-        let first = try TestStack.consumer(group: group, rebalance: RebalanceListener(revoked: { partitions, _ in
-            revokedFromFirst.withLock { $0 += partitions }
-        }))
+        let first = try TestStack.consumer(
+            group: group,
+            rebalance: RebalanceListener(revoked: { partitions, _ in
+                revokedFromFirst.withLock { $0 += partitions }
+            }))
         let second = try TestStack.consumer(group: group)
         try first.subscribe(topics: [topic])
 

@@ -82,10 +82,12 @@ import Testing
         await committer.close()
 
         let assigned = Mutex<[TopicPartition]>([])
-        let consumer = try TestStack.consumer(group: group, rebalance: RebalanceListener(assigned: { partitions in
-            assigned.withLock { $0 += partitions }
-            return Dictionary(uniqueKeysWithValues: partitions.map { ($0, 7) })
-        }))
+        let consumer = try TestStack.consumer(
+            group: group,
+            rebalance: RebalanceListener(assigned: { partitions in
+                assigned.withLock { $0 += partitions }
+                return Dictionary(uniqueKeysWithValues: partitions.map { ($0, 7) })
+            }))
         try consumer.subscribe(topics: [topic])
         let messages = try await consumer.collect(1, within: .seconds(30))
         let loaded = try #require(messages.first)

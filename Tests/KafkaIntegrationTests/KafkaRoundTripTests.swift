@@ -17,8 +17,9 @@ import Testing
         let producer = try TestStack.producer()
         let keys = ["140403001001", "140404001002", "140405001003", "140406001004"]
         let records = (0..<40).map { i in
-            ProducerRecord(topic: topic, key: keys[i % keys.count], value: Array("event-\(i)".utf8),
-                           headers: [KafkaHeader(key: "content-type", value: "application/cloudevents+json"), KafkaHeader(key: "n", value: String(i))])
+            ProducerRecord(
+                topic: topic, key: keys[i % keys.count], value: Array("event-\(i)".utf8),
+                headers: [KafkaHeader(key: "content-type", value: "application/cloudevents+json"), KafkaHeader(key: "n", value: String(i))])
         }
         let reports = try await producer.sendAll(records).map { try $0.get() }
         #expect(reports.count == 40)

@@ -26,8 +26,9 @@ import Testing
                 let id = try await fixture.register(client, ["persons": i + 1])
                 ids.append(id)
                 if i % 3 == 0 {
-                    let r = try await client.execute(uri: "/api/v1/petitions/\(id)/resolve", method: .post, headers: clerk,
-                                                     body: fixture.body(["time": "2026-03-02T10:00:00+08:00", "outcome": "resolved"]))
+                    let r = try await client.execute(
+                        uri: "/api/v1/petitions/\(id)/resolve", method: .post, headers: clerk,
+                        body: fixture.body(["time": "2026-03-02T10:00:00+08:00", "outcome": "resolved"]))
                     #expect(r.status == .ok)
                 }
             }
@@ -35,13 +36,15 @@ import Testing
 
             // The broker comes back (empty: its storage is memory); the relay recreates the topic and drains.
             try broker.start()
-            #expect(try await DepartmentHarness.eventually(within: .seconds(60)) {
-                try await fixture.database.query("SELECT count(*) FROM outbox WHERE published_at IS NULL")[0].decode(0, as: Int.self) == 0
-            })
+            #expect(
+                try await DepartmentHarness.eventually(within: .seconds(60)) {
+                    try await fixture.database.query("SELECT count(*) FROM outbox WHERE published_at IS NULL")[0].decode(0, as: Int.self) == 0
+                })
             return ids
         }
-        let events = try await DepartmentHarness.events(on: "threezero.petitions.v1", about: [fixture.subject.rawValue], count: 14,
-                                                        bootstrapServers: broker.bootstrapServers)
+        let events = try await DepartmentHarness.events(
+            on: "threezero.petitions.v1", about: [fixture.subject.rawValue], count: 14,
+            bootstrapServers: broker.bootstrapServers)
         #expect(events.count == 14)
         #expect(Set(events.map(\.event.id)).count == 14)
         // In order: sequences increase along the partition, and each petition's resolution follows its registration.

@@ -44,34 +44,42 @@ import Testing
         let clerk = DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk)
         try await fixture.test(app) { client in
             let id = try await fixture.register(client)
-            var r = try await client.execute(uri: "/api/v1/petitions/\(id)/proxy", method: .post, headers: clerk,
-                                             body: fixture.body(["time": "2026-03-02T10:00:00+08:00", "level": "township"]))
+            var r = try await client.execute(
+                uri: "/api/v1/petitions/\(id)/proxy", method: .post, headers: clerk,
+                body: fixture.body(["time": "2026-03-02T10:00:00+08:00", "level": "township"]))
             #expect(r.status == .ok)
-            r = try await client.execute(uri: "/api/v1/petitions/\(id)/proxy", method: .post, headers: clerk,
-                                         body: fixture.body(["time": "2026-03-03T10:00:00+08:00", "level": "county"]))
+            r = try await client.execute(
+                uri: "/api/v1/petitions/\(id)/proxy", method: .post, headers: clerk,
+                body: fixture.body(["time": "2026-03-03T10:00:00+08:00", "level": "county"]))
             #expect(DepartmentHarness.json(r)["status"] as? String == "proxied")
             // Down a level: refused, nothing written.
             let before = try await fixture.counts()
-            r = try await client.execute(uri: "/api/v1/petitions/\(id)/proxy", method: .post, headers: clerk,
-                                         body: fixture.body(["time": "2026-03-04T10:00:00+08:00", "level": "village"]))
+            r = try await client.execute(
+                uri: "/api/v1/petitions/\(id)/proxy", method: .post, headers: clerk,
+                body: fixture.body(["time": "2026-03-04T10:00:00+08:00", "level": "village"]))
             #expect(r.status == .conflict)
             #expect(try await fixture.counts() == before)
-            r = try await client.execute(uri: "/api/v1/petitions/\(id)/resolve", method: .post, headers: clerk,
-                                         body: fixture.body(["time": "2026-03-05T10:00:00+08:00", "outcome": "closed"]))
+            r = try await client.execute(
+                uri: "/api/v1/petitions/\(id)/resolve", method: .post, headers: clerk,
+                body: fixture.body(["time": "2026-03-05T10:00:00+08:00", "outcome": "closed"]))
             #expect(DepartmentHarness.json(r)["status"] as? String == "closed")
             // A closed petition cannot be proxied.
-            r = try await client.execute(uri: "/api/v1/petitions/\(id)/proxy", method: .post, headers: clerk,
-                                         body: fixture.body(["time": "2026-03-06T10:00:00+08:00", "level": "city"]))
+            r = try await client.execute(
+                uri: "/api/v1/petitions/\(id)/proxy", method: .post, headers: clerk,
+                body: fixture.body(["time": "2026-03-06T10:00:00+08:00", "level": "city"]))
             #expect(r.status == .conflict)
-            r = try await client.execute(uri: "/api/v1/petitions/\(id)/void", method: .post, headers: clerk,
-                                         body: fixture.body(["time": "2026-03-06T10:00:00+08:00", "reason": "录入错误"]))
+            r = try await client.execute(
+                uri: "/api/v1/petitions/\(id)/void", method: .post, headers: clerk,
+                body: fixture.body(["time": "2026-03-06T10:00:00+08:00", "reason": "录入错误"]))
             #expect(DepartmentHarness.json(r)["status"] as? String == "voided")
             // A voided petition cannot be resolved, nor voided again.
-            r = try await client.execute(uri: "/api/v1/petitions/\(id)/resolve", method: .post, headers: clerk,
-                                         body: fixture.body(["time": "2026-03-07T10:00:00+08:00", "outcome": "resolved"]))
+            r = try await client.execute(
+                uri: "/api/v1/petitions/\(id)/resolve", method: .post, headers: clerk,
+                body: fixture.body(["time": "2026-03-07T10:00:00+08:00", "outcome": "resolved"]))
             #expect(r.status == .conflict)
-            r = try await client.execute(uri: "/api/v1/petitions/\(id)/void", method: .post, headers: clerk,
-                                         body: fixture.body(["time": "2026-03-07T10:00:00+08:00", "reason": "again"]))
+            r = try await client.execute(
+                uri: "/api/v1/petitions/\(id)/void", method: .post, headers: clerk,
+                body: fixture.body(["time": "2026-03-07T10:00:00+08:00", "reason": "again"]))
             #expect(r.status == .conflict)
 
             r = try await client.execute(uri: "/api/v1/petitions/\(id)", method: .get, headers: clerk)
@@ -102,7 +110,9 @@ import Testing
             let concurrent = DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk, idempotencyKey: "retry-2")
             let ids = try await withThrowingTaskGroup(of: String?.self) { group in
                 for _ in 0..<5 {
-                    group.addTask { DepartmentHarness.json(try await client.execute(uri: "/api/v1/petitions", method: .post, headers: concurrent, body: fixture.petition()))["id"] as? String }
+                    group.addTask {
+                        DepartmentHarness.json(try await client.execute(uri: "/api/v1/petitions", method: .post, headers: concurrent, body: fixture.petition()))["id"] as? String
+                    }
                 }
                 return try await group.reduce(into: Set<String?>()) { $0.insert($1) }
             }

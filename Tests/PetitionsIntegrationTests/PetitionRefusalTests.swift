@@ -21,8 +21,10 @@ import Testing
         let body: @Sendable (PetitionsFixture) -> ByteBuffer
         var contentType = "application/json"
 
-        init(_ description: String, _ status: HTTPResponse.Status, _ detail: String, token: String? = DepartmentHarness.petitionsClerk,
-             contentType: String = "application/json", body: @escaping @Sendable (PetitionsFixture) -> ByteBuffer) {
+        init(
+            _ description: String, _ status: HTTPResponse.Status, _ detail: String, token: String? = DepartmentHarness.petitionsClerk,
+            contentType: String = "application/json", body: @escaping @Sendable (PetitionsFixture) -> ByteBuffer
+        ) {
             self.description = description
             self.status = status
             self.detail = detail
@@ -73,19 +75,19 @@ import Testing
     }
 
     func expectRefusal(_ refusal: Case, fixture: PetitionsFixture, client: any TestClientProtocol) async throws {
-            let before = try await fixture.counts()
-            var headers = DepartmentHarness.headers(token: refusal.token)
-            headers[.contentType] = refusal.contentType
-            let response = try await client.execute(uri: "/api/v1/petitions", method: .post, headers: headers, body: refusal.body(fixture))
-            #expect(response.status == refusal.status, "\(refusal)")
-            #expect(response.headers[.contentType] == "application/problem+json", "\(refusal)")
-            let problem = DepartmentHarness.json(response)
-            #expect(problem["status"] as? Int == refusal.status.code, "\(refusal)")
-            let detail = problem["detail"] as? String ?? ""
-            #expect(detail.contains(refusal.detail), "\(refusal): detail was: \(detail)")
-            // Personal data is never echoed back.
-            #expect(!detail.contains("110105194912310021"), "\(refusal)")
-            #expect(try await fixture.counts() == before, "\(refusal) wrote something")
+        let before = try await fixture.counts()
+        var headers = DepartmentHarness.headers(token: refusal.token)
+        headers[.contentType] = refusal.contentType
+        let response = try await client.execute(uri: "/api/v1/petitions", method: .post, headers: headers, body: refusal.body(fixture))
+        #expect(response.status == refusal.status, "\(refusal)")
+        #expect(response.headers[.contentType] == "application/problem+json", "\(refusal)")
+        let problem = DepartmentHarness.json(response)
+        #expect(problem["status"] as? Int == refusal.status.code, "\(refusal)")
+        let detail = problem["detail"] as? String ?? ""
+        #expect(detail.contains(refusal.detail), "\(refusal): detail was: \(detail)")
+        // Personal data is never echoed back.
+        #expect(!detail.contains("110105194912310021"), "\(refusal)")
+        #expect(try await fixture.counts() == before, "\(refusal) wrote something")
     }
 
     @Test func actionsOnUnknownRecordsAndUnknownActionsAre404() async throws {
@@ -93,15 +95,18 @@ import Testing
         let app = try await fixture.application()
         let clerk = DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk)
         try await fixture.test(app) { client in
-            let missing = try await client.execute(uri: "/api/v1/petitions/0195a3c2-7d4e-7f00-8a11-3c5d2e1f0a9b/resolve", method: .post,
-                                                   headers: clerk, body: fixture.body(["time": "2026-03-05T10:00:00+08:00", "outcome": "closed"]))
+            let missing = try await client.execute(
+                uri: "/api/v1/petitions/0195a3c2-7d4e-7f00-8a11-3c5d2e1f0a9b/resolve", method: .post,
+                headers: clerk, body: fixture.body(["time": "2026-03-05T10:00:00+08:00", "outcome": "closed"]))
             #expect(missing.status == .notFound)
             let id = try await fixture.register(client)
-            let unknown = try await client.execute(uri: "/api/v1/petitions/\(id)/escalate", method: .post, headers: clerk,
-                                                   body: fixture.body(["time": "2026-03-05T10:00:00+08:00"]))
+            let unknown = try await client.execute(
+                uri: "/api/v1/petitions/\(id)/escalate", method: .post, headers: clerk,
+                body: fixture.body(["time": "2026-03-05T10:00:00+08:00"]))
             #expect(unknown.status == .notFound)
-            let early = try await client.execute(uri: "/api/v1/petitions/\(id)/resolve", method: .post, headers: clerk,
-                                                 body: fixture.body(["time": "2026-02-01T10:00:00+08:00", "outcome": "closed"]))
+            let early = try await client.execute(
+                uri: "/api/v1/petitions/\(id)/resolve", method: .post, headers: clerk,
+                body: fixture.body(["time": "2026-02-01T10:00:00+08:00", "outcome": "closed"]))
             #expect(early.status == .unprocessableContent)
             #expect((DepartmentHarness.json(early)["detail"] as? String ?? "").contains("before the petition's own time"))
         }
@@ -110,9 +115,11 @@ import Testing
 
 extension PetitionsFixture {
     static func bodyFor(subject: String) -> ByteBuffer {
-        ByteBuffer(bytes: try! JSONSerialization.data(withJSONObject: [
-            "subject": subject, "time": "2026-03-01T09:30:00+08:00", "channel": "online", "persons": 1, "lodgedLevel": "unit",
-            "collective": false, "origin": "self_found", "category": "x", "petitioner": identity,
-        ] as [String: Any]))
+        ByteBuffer(
+            bytes: try! JSONSerialization.data(
+                withJSONObject: [
+                    "subject": subject, "time": "2026-03-01T09:30:00+08:00", "channel": "online", "persons": 1, "lodgedLevel": "unit",
+                    "collective": false, "origin": "self_found", "category": "x", "petitioner": identity,
+                ] as [String: Any]))
     }
 }

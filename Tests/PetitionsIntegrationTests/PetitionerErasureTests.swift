@@ -31,20 +31,23 @@ import Testing
         try await fixture.test(app) { client in
             var headers = DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk, idempotencyKey: key)
             headers[.contentType] = "application/json"
-            let first = try await client.execute(uri: "/api/v1/petitions", method: .post, headers: headers,
-                                                 body: fixture.petition(["petitioner": Self.identity]))
+            let first = try await client.execute(
+                uri: "/api/v1/petitions", method: .post, headers: headers,
+                body: fixture.petition(["petitioner": Self.identity]))
             #expect(first.status == .created)
             let id = try #require(DepartmentHarness.json(first)["id"] as? String)
             // The key identifies the request without the identity: a retry that spells the
             // petitioner differently is the same request, answered as the first.
-            let retry = try await client.execute(uri: "/api/v1/petitions", method: .post, headers: headers,
-                                                 body: fixture.petition(["petitioner": ["name": "欧阳明月", "idNumber": "110105194912310038", "phone": "13900000000"]]))
+            let retry = try await client.execute(
+                uri: "/api/v1/petitions", method: .post, headers: headers,
+                body: fixture.petition(["petitioner": ["name": "欧阳明月", "idNumber": "110105194912310038", "phone": "13900000000"]]))
             #expect(retry.status == .created)
             #expect(DepartmentHarness.json(retry)["id"] as? String == id)
             #expect(try await fixture.database.query("SELECT count(*) FROM idempotency_keys")[0].decode(0, as: Int.self) == 1)
 
-            let erase = try await client.execute(uri: "/api/v1/petitions/\(id)/petitioner", method: .delete,
-                                                 headers: DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk))
+            let erase = try await client.execute(
+                uri: "/api/v1/petitions/\(id)/petitioner", method: .delete,
+                headers: DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk))
             #expect(erase.status == .noContent)
         }
         let dump = try await Self.everything(fixture.database)

@@ -19,8 +19,10 @@ import Testing
         try await fixture.test(app) { client in
             let id = try await fixture.register(client)
 
-            let asClerk = DepartmentHarness.json(try await client.execute(uri: "/api/v1/petitions/\(id)", method: .get,
-                                                                          headers: DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk)))
+            let asClerk = DepartmentHarness.json(
+                try await client.execute(
+                    uri: "/api/v1/petitions/\(id)", method: .get,
+                    headers: DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk)))
             let petitioner = try #require(asClerk["petitioner"] as? [String: Any])
             #expect(petitioner["name"] as? String == "张三")
             #expect(petitioner["idNumber"] as? String == "11010519491231002X")
@@ -28,8 +30,9 @@ import Testing
             let asReader = try await client.execute(uri: "/api/v1/petitions/\(id)", method: .get, headers: DepartmentHarness.headers(token: DepartmentHarness.reader))
             #expect(asReader.status == .ok)
             #expect(DepartmentHarness.json(asReader)["petitioner"] == nil)
-            let list = try await client.execute(uri: "/api/v1/petitions?subject=\(fixture.subject)", method: .get,
-                                                headers: DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk))
+            let list = try await client.execute(
+                uri: "/api/v1/petitions?subject=\(fixture.subject)", method: .get,
+                headers: DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk))
             #expect(!String(buffer: list.body).contains("张三"))
 
             // At rest: nothing readable in any table.
@@ -41,14 +44,18 @@ import Testing
             for secret in ["张三", "11010519491231002X", "13800138000", "\\u5f20"] { #expect(!dump.contains(secret)) }
 
             // Erasure (PIPL): the identity is gone, the petition and its event stay.
-            let erase = try await client.execute(uri: "/api/v1/petitions/\(id)/petitioner", method: .delete,
-                                                 headers: DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk))
+            let erase = try await client.execute(
+                uri: "/api/v1/petitions/\(id)/petitioner", method: .delete,
+                headers: DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk))
             #expect(erase.status == .noContent)
-            let readerErase = try await client.execute(uri: "/api/v1/petitions/\(id)/petitioner", method: .delete,
-                                                       headers: DepartmentHarness.headers(token: DepartmentHarness.reader))
+            let readerErase = try await client.execute(
+                uri: "/api/v1/petitions/\(id)/petitioner", method: .delete,
+                headers: DepartmentHarness.headers(token: DepartmentHarness.reader))
             #expect(readerErase.status == .forbidden)
-            let after = DepartmentHarness.json(try await client.execute(uri: "/api/v1/petitions/\(id)", method: .get,
-                                                                        headers: DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk)))
+            let after = DepartmentHarness.json(
+                try await client.execute(
+                    uri: "/api/v1/petitions/\(id)", method: .get,
+                    headers: DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk)))
             #expect(after["petitioner"] is NSNull)
             #expect(after["status"] as? String == "registered")
             #expect((after["fields"] as? [String: Any])?["persons"] as? Int == 2)
@@ -66,8 +73,10 @@ import Testing
             let response = try await client.execute(uri: "/openapi.yaml", method: .get)
             #expect(response.status == .ok)
             let yaml = String(buffer: response.body)
-            for path in ["/api/v1/petitions", "/api/v1/petitions/{id}", "/api/v1/petitions/{id}/proxy", "/api/v1/petitions/{id}/resolve",
-                         "/api/v1/petitions/{id}/void", "/api/v1/petitions/{id}/petitioner", "/api/v1/disputes/{id}/resolve", "/health/ready"] {
+            for path in [
+                "/api/v1/petitions", "/api/v1/petitions/{id}", "/api/v1/petitions/{id}/proxy", "/api/v1/petitions/{id}/resolve",
+                "/api/v1/petitions/{id}/void", "/api/v1/petitions/{id}/petitioner", "/api/v1/disputes/{id}/resolve", "/health/ready",
+            ] {
                 #expect(yaml.contains("\"\(path)\":"), "\(path) missing")
             }
             #expect(yaml.contains("\"lodgedLevel\":"))

@@ -53,8 +53,9 @@ struct PetitionsFixture {
 
     /// Registers a petition and returns its id.
     func register(_ client: any TestClientProtocol, _ changes: [String: Any?] = [:]) async throws -> String {
-        let response = try await client.execute(uri: "/api/v1/petitions", method: .post,
-                                                headers: DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk), body: petition(changes))
+        let response = try await client.execute(
+            uri: "/api/v1/petitions", method: .post,
+            headers: DepartmentHarness.headers(token: DepartmentHarness.petitionsClerk), body: petition(changes))
         guard response.status == .created, let id = DepartmentHarness.json(response)["id"] as? String else {
             throw DepartmentFixture.Failure("registering failed: \(response.status) \(String(buffer: response.body))")
         }

@@ -5,7 +5,9 @@ import Testing
 @Suite struct MigrationTests {
     let migrations = [
         Migration(1, "records", "CREATE TABLE records (id uuid PRIMARY KEY, subject text NOT NULL)"),
-        Migration(2, "outbox", """
+        Migration(
+            2, "outbox",
+            """
             CREATE TABLE outbox (seq bigserial PRIMARY KEY, payload bytea NOT NULL);
             CREATE INDEX outbox_unpublished ON outbox (seq);
             """),

@@ -45,7 +45,8 @@ import Testing
         let rows = data
         try await db.withTransaction { try $0.copy(into: "facts", columns: ["id", "n", "small", "flag", "at", "note"], binary: rows) }
 
-        let back = try await db.query("""
+        let back = try await db.query(
+            """
             SELECT id::text, n, small, flag, (extract(epoch FROM at) * 1000000)::bigint, note FROM facts ORDER BY n DESC
             """)
         #expect(back.count == 1_000)

@@ -68,13 +68,17 @@ import Testing
         let voided = Set(hazards.filter { $0.action == "void" }.map(\.record))
         let found = hazards.filter { $0.action == nil && !voided.contains($0.record) }.count
         let rectified = hazards.filter { $0.action == "rectify" }.count
-        #expect(overview.problems["hazard"] == Ledger(found: found, resolved: rectified, open: found - rectified,
-                                                       overdue: overview.problems["hazard"]!.overdue))
+        #expect(
+            overview.problems["hazard"]
+                == Ledger(
+                    found: found, resolved: rectified, open: found - rectified,
+                    overdue: overview.problems["hazard"]!.overdue))
         #expect(overview.problems["hazard"]!.overdue > 0 && overview.problems["hazard"]!.overdue < found - rectified + 1)
         let total = overview.problems["total"]!
         #expect(total.found == ["dispute", "hazard", "security"].map { overview.problems[$0]!.found }.reduce(0, +))
         #expect(overview.subjects.total == 2_000 && overview.compliance["overall"]!.total == 2_000)
-        #expect(overview.compliance["rural"]!.total + overview.compliance["enterpriseInstitution"]!.total
+        #expect(
+            overview.compliance["rural"]!.total + overview.compliance["enterpriseInstitution"]!.total
                 + overview.compliance["religiousSite"]!.total == 2_000)
         // Mostly compliant, not entirely.
         let rate = Double(overview.compliance["overall"]!.compliant) / 2_000

@@ -26,8 +26,9 @@ public struct DepartmentFixture: Sendable {
     public init(_ department: Department, bootstrapServers: [String]? = nil) async throws {
         self.department = department
         self.bootstrapServers = try bootstrapServers ?? TestStack.bootstrapServers()
-        try await TestRoster.publish([(village, .village, true), (enterprise, .enterprise, true), (inactive, .village, false)],
-                                     bootstrapServers: self.bootstrapServers)
+        try await TestRoster.publish(
+            [(village, .village, true), (enterprise, .enterprise, true), (inactive, .village, false)],
+            bootstrapServers: self.bootstrapServers)
         let (configuration, databaseConfiguration) = try DepartmentHarness.configuration(service: department.name, bootstrapServers: self.bootstrapServers)
         self.configuration = configuration
         database = PostgresClient(configuration: databaseConfiguration)
@@ -70,8 +71,9 @@ public struct DepartmentFixture: Sendable {
     /// POSTs `body` as JSON.
     public func post(_ client: any TestClientProtocol, _ path: String, token: String?, _ body: [String: Any?], idempotencyKey: String? = nil) async throws -> TestResponse {
         let object = body.compactMapValues { $0 }
-        return try await client.execute(uri: path, method: .post, headers: DepartmentHarness.headers(token: token, idempotencyKey: idempotencyKey),
-                                        body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object)))
+        return try await client.execute(
+            uri: path, method: .post, headers: DepartmentHarness.headers(token: token, idempotencyKey: idempotencyKey),
+            body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: object)))
     }
 
     /// POSTs and returns the new record's id, or throws with the server's answer.

@@ -53,10 +53,14 @@ public enum DepartmentHarness {
 
     /// Reads `topic` from the beginning until `count` events about `subjects` arrived (or the time is
     /// up), then a little longer to catch duplicates; returns them in topic order per partition.
-    public static func events(on topic: String, about subjects: Set<String>, count: Int, bootstrapServers: [String]? = nil,
-                              within deadline: Duration = .seconds(90)) async throws -> [(message: KafkaMessage, event: CloudEvent)] {
-        let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: try bootstrapServers ?? TestStack.bootstrapServers(),
-                                                                                   groupID: TestStack.unique("reader")))
+    public static func events(
+        on topic: String, about subjects: Set<String>, count: Int, bootstrapServers: [String]? = nil,
+        within deadline: Duration = .seconds(90)
+    ) async throws -> [(message: KafkaMessage, event: CloudEvent)] {
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(
+                bootstrapServers: try bootstrapServers ?? TestStack.bootstrapServers(),
+                groupID: TestStack.unique("reader")))
         try consumer.subscribe(topics: [topic])
         var found: [(KafkaMessage, CloudEvent)] = []
         let clock = ContinuousClock()

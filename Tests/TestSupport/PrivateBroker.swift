@@ -25,8 +25,11 @@ public final class PrivateBroker: @unchecked Sendable {
         guard let binary = ProcessInfo.processInfo.environment["TANSU_BIN"] else { throw TestStack.Missing(variable: "TANSU_BIN") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
-                             "--storage-engine", "memory://tansu/"] + (authentication ? ["--authentication"] : [])
+        process.arguments =
+            [
+                "broker", "--listener-url", "tcp://127.0.0.1:\(port)", "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
+                "--storage-engine", "memory://tansu/",
+            ] + (authentication ? ["--authentication"] : [])
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -25,8 +25,10 @@ public final class PrivatePostgres: @unchecked Sendable {
         folder = URL(fileURLWithPath: "/tmp/threezero-test-pg-\(port)-\(UUID().uuidString.prefix(6))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         if getuid() == 0 { try Self.run(["/bin/chown", "postgres:postgres", folder.path], asPostgres: false) }
-        try Self.run([binaries.appendingPathComponent("initdb").path, "-D", folder.appendingPathComponent("data").path,
-                      "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
+        try Self.run([
+            binaries.appendingPathComponent("initdb").path, "-D", folder.appendingPathComponent("data").path,
+            "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync",
+        ])
         try start()
     }
 
@@ -36,9 +38,11 @@ public final class PrivatePostgres: @unchecked Sendable {
     }
 
     public func start() throws {
-        try Self.run([binaries.appendingPathComponent("pg_ctl").path, "-D", folder.appendingPathComponent("data").path,
-                      "-l", folder.appendingPathComponent("postgres.log").path, "-w", "-t", "60", "start",
-                      "-o", "-p \(port) -c listen_addresses=127.0.0.1 -c unix_socket_directories='\(folder.path)' -c fsync=off -c max_connections=100"])
+        try Self.run([
+            binaries.appendingPathComponent("pg_ctl").path, "-D", folder.appendingPathComponent("data").path,
+            "-l", folder.appendingPathComponent("postgres.log").path, "-w", "-t", "60", "start",
+            "-o", "-p \(port) -c listen_addresses=127.0.0.1 -c unix_socket_directories='\(folder.path)' -c fsync=off -c max_connections=100",
+        ])
     }
 
     /// Stops the server the way a crash or a failover does to the clients: `immediate` ends every
@@ -64,7 +68,7 @@ public final class PrivatePostgres: @unchecked Sendable {
             posix_spawn_file_actions_addopen(&actions, descriptor, "/dev/null", descriptor == 0 ? O_RDONLY : O_WRONLY, 0)
         }
         var arguments = argv.map { strdup($0) } + [nil]
-        defer { arguments.forEach { free($0) } }
+        defer { for argument in arguments { free(argument) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, argv[0], &actions, nil, &arguments, environ)
         guard spawned == 0 else { throw CommandFailed(command: command, status: spawned) }

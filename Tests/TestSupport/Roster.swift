@@ -25,10 +25,12 @@ public enum TestRoster {
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(bootstrapServers: bootstrapServers))
         let records = subjects.enumerated().map { i, entry in
             let (code, type, active) = entry
-            let event = CloudEvent(source: .roster, subject: code, time: Timestamp(rfc3339: "2026-01-01T00:00:00+08:00")!, sequence: UInt64(i + 1),
-                                   data: .subjectUpserted(.init(code: code, name: "测试主体\(i)", type: type, county: code.county, active: active)))
-            return ProducerRecord(topic: EventSource.roster.topic, key: code.rawValue, value: event.encoded(),
-                                  headers: [KafkaHeader(key: "content-type", value: CloudEvent.contentType)])
+            let event = CloudEvent(
+                source: .roster, subject: code, time: Timestamp(rfc3339: "2026-01-01T00:00:00+08:00")!, sequence: UInt64(i + 1),
+                data: .subjectUpserted(.init(code: code, name: "测试主体\(i)", type: type, county: code.county, active: active)))
+            return ProducerRecord(
+                topic: EventSource.roster.topic, key: code.rawValue, value: event.encoded(),
+                headers: [KafkaHeader(key: "content-type", value: CloudEvent.contentType)])
         }
         for result in await producer.sendAll(records) { _ = try result.get() }
         await producer.close()

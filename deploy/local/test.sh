@@ -29,6 +29,9 @@ for database in $("$(pg_bin)/psql" "$DATABASE_URL" -Atc "SELECT datname FROM pg_
 done
 # The compose file and the Kubernetes manifests against their schemas (tools into the venv).
 "$ROOT/deploy/validate.sh"
+# The code follows the project's swift-format configuration (.swift-format): `swift format -i -r Services Shared Tests` fixes it.
+say "checking the format"
+swift format lint --strict -r Services Shared Tests Package.swift
 say "building (debug) with tests"
 swift build --build-tests
 # The crash-recovery and end-to-end tests run the services and the simulator as processes of their own.

@@ -1,15 +1,15 @@
 import Configuration
 import Crypto
-import Foundation
 import EventContract
+import Foundation
 import Hummingbird
 import Intake
 import Kafka
 import Logging
 import Postgres
-import Synchronization
 import ServiceRuntime
 import ServiceSupport
+import Synchronization
 
 /// The command center's service: consumes the department topics into the compliance view, owns
 /// the roster, and answers the command center.
@@ -53,15 +53,17 @@ public enum Aggregator {
         let deadlineDays = settings.defaultDeadlineDays
         try await db.withTransaction { try ViewMaintenance.useDefaultDeadline(days: deadlineDays, on: $0) }
         let queries = ComplianceQueries(settings: settings)
-        let checks = ConservationChecks(db: db, queries: queries, interval: .seconds(reader.int(forKey: "aggregator.check.interval.seconds", default: 60)),
-                                        logger: logger)
+        let checks = ConservationChecks(
+            db: db, queries: queries, interval: .seconds(reader.int(forKey: "aggregator.check.interval.seconds", default: 60)),
+            logger: logger)
 
         let router = ServiceRouter.make(tokens: configuration.tokens, checks: [.database(db), .consumer(consumer.state)], openAPI: AggregatorOpenAPI.document)
         let api = CommandCenterController(db: reads, queries: queries, consumer: consumer.state)
         api.addRoutes(to: router)
         let live = LiveUpdates(db: reads, consumer: consumer.state, maxStreams: reader.int(forKey: "dashboard.live.max.streams", default: 200), logger: logger)
-        let sessions = DashboardSessions(key: try dashboardKey(reader, logger: logger), tokens: configuration.tokens,
-                                         secureCookie: reader.bool(forKey: "dashboard.secure.cookie", default: false))
+        let sessions = DashboardSessions(
+            key: try dashboardKey(reader, logger: logger), tokens: configuration.tokens,
+            secureCookie: reader.bool(forKey: "dashboard.secure.cookie", default: false))
         DashboardController(api: api, sessions: sessions, library: try DashboardTemplates.library(), live: live).addRoutes(to: router)
 
         return Application(
@@ -86,14 +88,18 @@ public enum Aggregator {
     }
 
     /// Imports a roster CSV straight into the aggregator's database (the command line's import).
-    public static func importRoster(_ text: String, reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider()),
-                                    progress: @escaping @Sendable (Int, Int) -> Void) async throws -> RosterImport.Summary {
+    public static func importRoster(
+        _ text: String, reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider()),
+        progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws -> RosterImport.Summary {
         guard let url = reader.string(forKey: "database.url") else { throw ServiceConfiguration.Missing(description: "DATABASE_URL is required") }
-        let db = try await openDatabase(PostgresConfiguration(connectionString: url).database(reader.string(forKey: "database.name", default: "aggregator")),
-                                        logger: Logger(label: "threezero.aggregator.import"))
+        let db = try await openDatabase(
+            PostgresConfiguration(connectionString: url).database(reader.string(forKey: "database.name", default: "aggregator")),
+            logger: Logger(label: "threezero.aggregator.import"))
         do {
-            let summary = try await RosterImport.run(text, db: db, by: RosterActor(name: ProcessInfo.processInfo.environment["USER"] ?? "command line", via: .commandLine),
-                                                       progress: progress)
+            let summary = try await RosterImport.run(
+                text, db: db, by: RosterActor(name: ProcessInfo.processInfo.environment["USER"] ?? "command line", via: .commandLine),
+                progress: progress)
             await db.shutdown()
             return summary
         } catch {

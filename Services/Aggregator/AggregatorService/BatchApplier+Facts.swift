@@ -1,5 +1,5 @@
-import Foundation
 import EventContract
+import Foundation
 import Kafka
 import Postgres
 import Synchronization
@@ -10,8 +10,11 @@ extension BatchApplier {
     /// all the others applied. Facts merge into record states in any order and grouping, so the
     /// view ends as one application of the accepted facts would leave it. A refused batch of 5,000
     /// with one poison fact costs ~26 parts.
-    static func applyIsolating(_ facts: [Fact], roster: ViewMaintenance.RosterEntries, on conn: PostgresConnection) throws
-        -> (applied: [Fact], refused: [(Fact, PostgresError)]) {
+    static func applyIsolating(
+        _ facts: [Fact], roster: ViewMaintenance.RosterEntries, on conn: PostgresConnection
+    ) throws
+        -> (applied: [Fact], refused: [(Fact, PostgresError)])
+    {
         var applied: [Fact] = [], refused: [(Fact, PostgresError)] = []
         func attempt(_ part: ArraySlice<Fact>) throws {
             guard !part.isEmpty else { return }
@@ -43,15 +46,23 @@ extension BatchApplier {
     /// Stores the facts not seen before (by event id, also within `facts`) and moves the view by
     /// what they say; returns those that were new, and those the database refused for their data
     /// (the others are applied nonetheless). The caller holds the view lock.
-    static func applyFacts(_ facts: [Fact], roster: ViewMaintenance.RosterEntries, on conn: PostgresConnection) throws
-        -> (applied: [Fact], refused: [(Fact, PostgresError)]) {
-        if let applied = try refusingNothing(on: conn, { () throws -> [Fact] in
-            let new = try copyNew(facts, encoded: nil, on: conn)
-            guard !new.isEmpty else { return [] }
-            try ViewMaintenance.apply(new, roster: roster, on: conn)
-            try ViewMaintenance.touchFeeds(new, on: conn)
-            return new
-        }) { return (applied, []) }
+    static func applyFacts(
+        _ facts: [Fact], roster: ViewMaintenance.RosterEntries, on conn: PostgresConnection
+    ) throws
+        -> (applied: [Fact], refused: [(Fact, PostgresError)])
+    {
+        if let applied = try refusingNothing(
+            on: conn,
+            { () throws -> [Fact] in
+                let new = try copyNew(facts, encoded: nil, on: conn)
+                guard !new.isEmpty else { return [] }
+                try ViewMaintenance.apply(new, roster: roster, on: conn)
+                try ViewMaintenance.touchFeeds(new, on: conn)
+                return new
+            })
+        {
+            return (applied, [])
+        }
         return try applyIsolating(facts, roster: roster, on: conn)
     }
 
@@ -65,8 +76,9 @@ extension BatchApplier {
         var seen = Set<String>()
         let distinct = facts.filter { seen.insert($0.event.id).inserted }
         if try copyIfAllNew(distinct, encoded: distinct.count == facts.count ? encoded : nil, on: conn) { return distinct }
-        let stored = Set(try conn.query("SELECT event_id::text FROM facts WHERE event_id = ANY($1::uuid[])", [PostgresArray(distinct.map(\.event.id))])
-            .map { try $0.decode(0, as: String.self) })
+        let stored = Set(
+            try conn.query("SELECT event_id::text FROM facts WHERE event_id = ANY($1::uuid[])", [PostgresArray(distinct.map(\.event.id))])
+                .map { try $0.decode(0, as: String.self) })
         let new = distinct.filter { !stored.contains($0.event.id) }
         if !new.isEmpty { try conn.copy(into: "facts", columns: Fact.columns, binary: Fact.copyData(new)) }
         return new

@@ -1,5 +1,5 @@
-import Foundation
 import EventContract
+import Foundation
 import Kafka
 import Postgres
 import Synchronization
@@ -98,7 +98,8 @@ enum BatchApplier {
                 }
                 prepared.valid.append((m, Fact(event: event, text: String(decoding: m.value, as: UTF8.self))))
             } catch {
-                prepared.invalid.append(Quarantined(message: m, reason: "\(error)", kind: (error as? ContractViolation)?.isUnknownType == true ? .unknownType : .invalid, subject: nil))
+                prepared.invalid.append(
+                    Quarantined(message: m, reason: "\(error)", kind: (error as? ContractViolation)?.isUnknownType == true ? .unknownType : .invalid, subject: nil))
             }
         }
         prepared.copyData = try? Fact.copyData(prepared.valid.lazy.map(\.fact))
@@ -134,10 +135,12 @@ enum BatchApplier {
         var copied = Set<String>()
         var facts = batch.valid.filter { ahead[$0.fact.event.subject.rawValue] != nil }.map(\.fact)
         // A fact the database refuses for its content (a value no column holds) is found under the lock.
-        var new = try refusingNothing(on: conn) { try copyNew(facts, encoded: facts.count == batch.valid.count ? batch.copyData : nil, on: conn) } ?? {
-            facts = []
-            return []
-        }()
+        var new =
+            try refusingNothing(on: conn) { try copyNew(facts, encoded: facts.count == batch.valid.count ? batch.copyData : nil, on: conn) }
+            ?? {
+                facts = []
+                return []
+            }()
         for fact in facts { copied.insert(fact.event.id) }
         try SequenceRuns.record(batch.sequenceRuns, on: conn)
 
@@ -150,7 +153,8 @@ enum BatchApplier {
         // view, or fenced.
         let partitions = batch.ranges.keys.sorted()
         let ranges = partitions.map { batch.ranges[$0]! }
-        let notMoved = try conn.query("""
+        let notMoved = try conn.query(
+            """
             WITH batch AS (
                 SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[]) AS b(topic, partition, first, next, high)
             ),
@@ -160,14 +164,19 @@ enum BatchApplier {
                 RETURNING o.topic, o.partition
             )
             SELECT b.topic, b.partition FROM batch b WHERE NOT EXISTS (SELECT 1 FROM moved m WHERE m.topic = b.topic AND m.partition = b.partition)
-            """, [PostgresArray(partitions.map(\.topic)), PostgresArray(partitions.map { Int64($0.partition) }), PostgresArray(ranges.map(\.first)),
-                  PostgresArray(ranges.map { $0.last + 1 }), PostgresArray(partitions.map { batch.highWatermarks[$0] })])
+            """,
+            [
+                PostgresArray(partitions.map(\.topic)), PostgresArray(partitions.map { Int64($0.partition) }), PostgresArray(ranges.map(\.first)),
+                PostgresArray(ranges.map { $0.last + 1 }), PostgresArray(partitions.map { batch.highWatermarks[$0] }),
+            ])
         for row in notMoved {
             let tp = TopicPartition(try row.decode(0), try row.decode(1))
             let range = batch.ranges[tp]!
-            guard predecessor?.partitions.contains(tp) != true, try conn.update("""
-                INSERT INTO consumer_offsets (topic, partition, next_offset, high_watermark) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
-                """, [tp.topic, tp.partition, range.last + 1, batch.highWatermarks[tp]]) == 1
+            guard predecessor?.partitions.contains(tp) != true,
+                try conn.update(
+                    """
+                    INSERT INTO consumer_offsets (topic, partition, next_offset, high_watermark) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING
+                    """, [tp.topic, tp.partition, range.last + 1, batch.highWatermarks[tp]]) == 1
             else { throw Fenced(partition: tp, from: range.first) }
         }
         for (tp, range) in batch.ranges { result.offsets[tp] = range.last + 1 }
@@ -181,8 +190,10 @@ enum BatchApplier {
             if roster[fact.event.subject.rawValue] != nil {
                 late.append(fact)
             } else {
-                result.quarantined.append(Quarantined(message: m, reason: "subject \(fact.event.subject) is not on the roster", kind: .unknownSubject,
-                                                      subject: fact.event.subject.rawValue))
+                result.quarantined.append(
+                    Quarantined(
+                        message: m, reason: "subject \(fact.event.subject) is not on the roster", kind: .unknownSubject,
+                        subject: fact.event.subject.rawValue))
             }
         }
         let stored = new
@@ -208,8 +219,10 @@ enum BatchApplier {
             let messages = Dictionary(batch.valid.map { ($0.fact.event.id, $0.message) }) { first, _ in first }
             for (fact, error) in refused {
                 guard let message = messages[fact.event.id] else { continue }
-                result.quarantined.append(Quarantined(message: message, reason: "the view's database refused it: \(error)", kind: .refused,
-                                                      subject: fact.event.subject.rawValue, eventId: fact.event.id))
+                result.quarantined.append(
+                    Quarantined(
+                        message: message, reason: "the view's database refused it: \(error)", kind: .refused,
+                        subject: fact.event.subject.rawValue, eventId: fact.event.id))
             }
         }
         result.applied = new.count

@@ -166,8 +166,9 @@ struct CommandCenterController: Sendable {
     static func json(_ value: some Encodable) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
+        return Response(
+            status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
     }
 }
 
@@ -180,7 +181,8 @@ enum QueryWindow {
         let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
         let asOf = try values["asOf"].map { try instant($0, name: "asOf", endOfDay: true) } ?? now
         let knownAt = try values["knownAt"].map { try instant($0, name: "knownAt", endOfDay: true) }
-        let from = try values["from"].map { try instant($0, name: "from", endOfDay: false) }
+        let from =
+            try values["from"].map { try instant($0, name: "from", endOfDay: false) }
             ?? ChinaCalendar.startOfYear(ChinaCalendar.year(asOf))
         guard from <= asOf else { throw Problem(.badRequest, "from: must not be after asOf", field: "from") }
         var county: String?

@@ -6,7 +6,8 @@ extension ComplianceQueries {
     /// The figures recomputed from the facts: the registering facts of the period not voided by
     /// `asOf`, as known at `knownAt`; resolutions and proxies up to `asOf`.
     func recomputed(_ w: Window, on conn: PostgresConnection) throws -> [String: Figures] {
-        let rows = try conn.query("""
+        let rows = try conn.query(
+            """
             WITH f AS (
                 SELECT * FROM facts
                 WHERE occurred_at <= $2 AND ($3::timestamptz IS NULL OR recorded_at <= $3) AND ($4::text IS NULL OR county = $4)

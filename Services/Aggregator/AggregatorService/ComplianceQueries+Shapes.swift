@@ -63,8 +63,9 @@ extension ComplianceQueries {
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
-            self.init(found: try c.decode(Int.self, forKey: .found), resolved: try c.decode(Int.self, forKey: .resolved),
-                      open: try c.decode(Int.self, forKey: .open), overdue: try c.decode(Int.self, forKey: .overdue))
+            self.init(
+                found: try c.decode(Int.self, forKey: .found), resolved: try c.decode(Int.self, forKey: .resolved),
+                open: try c.decode(Int.self, forKey: .open), overdue: try c.decode(Int.self, forKey: .overdue))
         }
 
         enum CodingKeys: String, CodingKey { case found, resolved, open, overdue, rate }

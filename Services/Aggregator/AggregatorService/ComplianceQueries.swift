@@ -47,7 +47,8 @@ struct ComplianceQueries: Sendable {
         // month before asOf (the index of open problems by due time).
         let monthStart = ChinaCalendar.startOfMonth(w.asOf)
         let thisMonth = ChinaCalendar.month(w.asOf)
-        let rows = try conn.query("""
+        let rows = try conn.query(
+            """
             SELECT county, metric, value FROM figures WHERE year IN (0, $1) AND ($2::text IS NULL OR county = $2)
             UNION ALL
             SELECT county, \(Metric.problemSQL("overdue", entity: "entity")), count(*) FROM record_state
@@ -77,7 +78,8 @@ struct ComplianceQueries: Sendable {
         let previous: Figures
         if w.knownAt == nil {
             // Record states know when each record was registered and voided: enough for any asOf.
-            let row = try conn.query("""
+            let row = try conn.query(
+                """
                 SELECT count(*) FILTER (WHERE entity = 'petition'), count(*) FILTER (WHERE entity = 'accident'),
                     count(*) FILTER (WHERE entity = 'case')
                 FROM record_state
@@ -118,8 +120,9 @@ struct ComplianceQueries: Sendable {
     /// (ties by code), with each county's change in rank since the ranking the office last saved.
     func counties(_ w: Window, on conn: PostgresConnection) throws -> [CountyFigures] {
         var figures = try figures(w, on: conn).filter { $0.value.subjectCounts().total > 0 }.map { county, f in
-            CountyFigures(county: county, rank: 0, rankChange: nil, subjects: f.subjectCounts(), compliance: f.compliance(settings),
-                          breaches: f.breaches(), problems: f.problems(), petitions: f.petitions())
+            CountyFigures(
+                county: county, rank: 0, rankChange: nil, subjects: f.subjectCounts(), compliance: f.compliance(settings),
+                breaches: f.breaches(), problems: f.problems(), petitions: f.petitions())
         }
         figures.sort { $0.rankingKey.ranksAbove($1.rankingKey) }
         let saved = try SavedRankings.latestRanks(on: conn)

@@ -52,7 +52,8 @@ struct ConservationChecks: Service {
         }
         try await db.withTransaction { conn in
             for outcome in outcomes {
-                try conn.query("""
+                try conn.query(
+                    """
                     INSERT INTO conservation_checks (name, ok, detail, checked_at) VALUES ($1, $2, $3, now())
                     ON CONFLICT (name) DO UPDATE SET ok = excluded.ok, detail = excluded.detail, checked_at = now()
                     """, [outcome.name, outcome.ok, outcome.ok ? "holds" : outcome.problems.prefix(20).joined(separator: "; ")])
@@ -88,7 +89,8 @@ struct ConservationChecks: Service {
         }
         // The city straight from the record states, against the counties' counters added up.
         var counties: [String] = []
-        let live = try conn.query("""
+        let live = try conn.query(
+            """
             SELECT entity, count(*), count(resolved_at) FROM record_state
             WHERE year = $1 AND entity IS NOT NULL AND voided_at IS NULL GROUP BY entity
             """, [ChinaCalendar.year(asOf)])

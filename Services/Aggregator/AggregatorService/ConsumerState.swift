@@ -24,8 +24,9 @@ final class StoredOffsets: @unchecked Sendable {
     func read(_ partitions: [TopicPartition]) -> [TopicPartition: Int64] {
         do {
             if connection?.isHealthy != true { connection = try PostgresConnection(connectionString: connectionString) }
-            let rows = try connection!.query("SELECT topic, partition, next_offset FROM consumer_offsets WHERE topic = ANY($1::text[])",
-                                             [PostgresArray(Array(Set(partitions.map(\.topic))))])
+            let rows = try connection!.query(
+                "SELECT topic, partition, next_offset FROM consumer_offsets WHERE topic = ANY($1::text[])",
+                [PostgresArray(Array(Set(partitions.map(\.topic))))])
             var offsets: [TopicPartition: Int64] = [:]
             for row in rows {
                 let tp = TopicPartition(try row.decode(0), try row.decode(1))

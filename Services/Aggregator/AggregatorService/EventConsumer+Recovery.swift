@@ -26,15 +26,20 @@ extension EventConsumer {
             // database came back from an old backup): those offsets can never be read. Reading goes
             // on from the log's first offset, and the lost range is recorded.
             var lost: (from: Int64, to: Int64)?
-            if let stored = try conn.query("SELECT next_offset FROM consumer_offsets WHERE topic = $1 AND partition = $2 FOR UPDATE",
-                                           [partition.topic, partition.partition]).first?.decode(0, as: Int64.self), stored < low {
-                try conn.update("UPDATE consumer_offsets SET next_offset = $3, high_watermark = $4, updated_at = now() WHERE topic = $1 AND partition = $2",
-                                [partition.topic, partition.partition, low, high])
-                try conn.update("INSERT INTO offsets_unreadable (topic, partition, from_offset, to_offset) VALUES ($1, $2, $3, $4)",
-                                [partition.topic, partition.partition, stored, low])
+            if let stored = try conn.query(
+                "SELECT next_offset FROM consumer_offsets WHERE topic = $1 AND partition = $2 FOR UPDATE",
+                [partition.topic, partition.partition]
+            ).first?.decode(0, as: Int64.self), stored < low {
+                try conn.update(
+                    "UPDATE consumer_offsets SET next_offset = $3, high_watermark = $4, updated_at = now() WHERE topic = $1 AND partition = $2",
+                    [partition.topic, partition.partition, low, high])
+                try conn.update(
+                    "INSERT INTO offsets_unreadable (topic, partition, from_offset, to_offset) VALUES ($1, $2, $3, $4)",
+                    [partition.topic, partition.partition, stored, low])
                 lost = (stored, low)
             }
-            let reset = try conn.update("""
+            let reset = try conn.update(
+                """
                 UPDATE consumer_offsets SET next_offset = $3, high_watermark = $4, updated_at = now()
                 WHERE topic = $1 AND partition = $2 AND (next_offset > $4 OR ($5 AND next_offset > $3))
                 """, [partition.topic, partition.partition, low, high, fellBackToStart])
@@ -42,12 +47,14 @@ extension EventConsumer {
         }
         if let unreadable {
             unreadableOffsets.increment(by: Int(unreadable.to - unreadable.from))
-            logger.warning("the stored offset lies below the log's start: offsets that can no longer be read are skipped, reading goes on from the log's first offset",
-                           metadata: ["partition": "\(partition)", "unreadable": "\(unreadable.from)..<\(unreadable.to)"])
+            logger.warning(
+                "the stored offset lies below the log's start: offsets that can no longer be read are skipped, reading goes on from the log's first offset",
+                metadata: ["partition": "\(partition)", "unreadable": "\(unreadable.from)..<\(unreadable.to)"])
         }
         if reset > 0 {
-            logger.warning("the partition's log started over: the broker lost it; reading it again from the start",
-                           metadata: ["partition": "\(partition)", "from": "\(low)", "high": "\(high)"])
+            logger.warning(
+                "the partition's log started over: the broker lost it; reading it again from the start",
+                metadata: ["partition": "\(partition)", "from": "\(low)", "high": "\(high)"])
         }
     }
 
@@ -69,10 +76,11 @@ extension EventConsumer {
         }
         let now = ContinuousClock.now
         let staying = current.filter { source, ranges in
-            previous[source] == ranges && readAgain.withLock { done in
-                guard let last = done[source] else { return true }
-                return last.gaps != ranges || now - last.at > .seconds(300)
-            }
+            previous[source] == ranges
+                && readAgain.withLock { done in
+                    guard let last = done[source] else { return true }
+                    return last.gaps != ranges || now - last.at > .seconds(300)
+                }
         }
         let topics = Set(staying.keys.compactMap { EventSource(rawValue: $0)?.topic })
         let partitions = consumer.assignment.filter { topics.contains($0.topic) }
@@ -83,13 +91,15 @@ extension EventConsumer {
         let starts = lows
         try await db.withTransaction { conn in
             for (partition, low) in starts {
-                try conn.update("""
+                try conn.update(
+                    """
                     UPDATE consumer_offsets SET next_offset = $3, updated_at = now() WHERE topic = $1 AND partition = $2 AND next_offset > $3
                     """, [partition.topic, partition.partition, low])
             }
         }
-        logger.warning("sequence gaps stay although nothing is left to read: reading the topic again from the start",
-                       metadata: ["gaps": "\(staying.mapValues { $0.map { "\($0.lowerBound)…\($0.upperBound)" } })", "partitions": "\(partitions.count)"])
+        logger.warning(
+            "sequence gaps stay although nothing is left to read: reading the topic again from the start",
+            metadata: ["gaps": "\(staying.mapValues { $0.map { "\($0.lowerBound)…\($0.upperBound)" } })", "partitions": "\(partitions.count)"])
         return ReadingAgain(topics: topics.sorted())
     }
 }

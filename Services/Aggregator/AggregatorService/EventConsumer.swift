@@ -56,16 +56,18 @@ final class EventConsumer: Service, Sendable {
         do { try await QuarantineRelease.retryUnknownTypes(db: db, logger: logger) } catch {
             logger.warning("could not try the quarantined events of unknown types again", metadata: ["error": "\(error)"])
         }
-        await restartingUntilShutdown("the event consumer", logger: logger, onError: { [state] in state.restarted(after: $0) }) { try await consume() }
+        await restartingUntilShutdown("the event consumer", logger: logger, onError: { [state] in state.restarted(after: $0) }, { try await consume() })
     }
 
     func consume() async throws {
         var consumerConfiguration = KafkaConsumerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers, groupID: configuration.groupID)
         consumerConfiguration.client.extra = configuration.kafka.extra
         let offsets = StoredOffsets(connectionString: db.configuration.connectionString, logger: logger)
-        let consumer = try KafkaConsumer(configuration: consumerConfiguration, rebalance: RebalanceListener(assigned: { partitions in
-            offsets.read(partitions)
-        }), logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: consumerConfiguration,
+            rebalance: RebalanceListener(assigned: { partitions in
+                offsets.read(partitions)
+            }), logger: logger)
         var producerConfiguration = KafkaProducerConfiguration(bootstrapServers: configuration.kafka.bootstrapServers)
         producerConfiguration.client = configuration.kafka
         let deadLetters = try KafkaProducer(configuration: producerConfiguration, logger: logger)
@@ -185,10 +187,12 @@ final class EventConsumer: Service, Sendable {
 
     func sendToDeadLetters(_ messages: [BatchApplier.Quarantined], producer: KafkaProducer) async {
         let records = messages.map { q in
-            ProducerRecord(topic: configuration.deadLetterTopic, key: q.message.key, value: q.message.value, headers: [
-                KafkaHeader(key: "reason", value: q.storedReason), KafkaHeader(key: "kind", value: q.kind.rawValue),
-                KafkaHeader(key: "origin", value: "\(q.message.topic)/\(q.message.partition)/\(q.message.offset)"),
-            ])
+            ProducerRecord(
+                topic: configuration.deadLetterTopic, key: q.message.key, value: q.message.value,
+                headers: [
+                    KafkaHeader(key: "reason", value: q.storedReason), KafkaHeader(key: "kind", value: q.kind.rawValue),
+                    KafkaHeader(key: "origin", value: "\(q.message.topic)/\(q.message.partition)/\(q.message.offset)"),
+                ])
         }
         for result in await producer.sendAll(records) {
             if case .failure(let error) = result { logger.warning("dead-letter publish failed (the quarantine table has it)", metadata: ["error": "\(error)"]) }

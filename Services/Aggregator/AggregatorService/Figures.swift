@@ -54,11 +54,12 @@ struct Figures: Sendable, Equatable {
     }
 
     func compliance(_ settings: ComplianceQueries.Settings) -> ComplianceQueries.Compliance {
-        .init(overall: ratio(SubjectType.allCases, target: nil),
-              rural: ratio([.village, .community], target: settings.ruralTarget),
-              enterpriseInstitution: ratio([.enterprise, .institution], target: settings.enterpriseInstitutionTarget),
-              religiousSite: ratio([.religiousSite], target: settings.religiousSiteTarget),
-              byType: Dictionary(uniqueKeysWithValues: SubjectType.allCases.map { ($0.rawValue, ratio([$0], target: nil)) }))
+        .init(
+            overall: ratio(SubjectType.allCases, target: nil),
+            rural: ratio([.village, .community], target: settings.ruralTarget),
+            enterpriseInstitution: ratio([.enterprise, .institution], target: settings.enterpriseInstitutionTarget),
+            religiousSite: ratio([.religiousSite], target: settings.religiousSiteTarget),
+            byType: Dictionary(uniqueKeysWithValues: SubjectType.allCases.map { ($0.rawValue, ratio([$0], target: nil)) }))
     }
 
     /// Subjects breaching a zero, of every type.

@@ -34,8 +34,9 @@ enum QuarantineRelease {
             try conn.update("UPDATE quarantine SET released_at = now() WHERE id = ANY($1::bigint[])", [PostgresArray(Array(released).sorted())])
         }
         for stay in stays {
-            try conn.update("UPDATE quarantine SET kind = $2, reason = $3 WHERE id = $1 AND (kind <> $2 OR reason <> $3)",
-                            [stay.id, stay.kind.rawValue, BatchApplier.Quarantined.stored(stay.reason)])
+            try conn.update(
+                "UPDATE quarantine SET kind = $2, reason = $3 WHERE id = $1 AND (kind <> $2 OR reason <> $3)",
+                [stay.id, stay.kind.rawValue, BatchApplier.Quarantined.stored(stay.reason)])
         }
     }
 
@@ -53,8 +54,9 @@ enum QuarantineRelease {
             var subjects: [String] = []
             for (_, raw) in waiting { if let event = try? CloudEvent.decode(raw) { subjects.append(event.subject.rawValue) } }
             try apply(waiting, roster: try ViewMaintenance.RosterEntry.load(subjects, on: conn), on: conn)
-            let released = try conn.query("SELECT count(*) FROM quarantine WHERE id = ANY($1::bigint[]) AND released_at IS NOT NULL",
-                                          [PostgresArray(waiting.map(\.id))])[0].decode(0, as: Int.self)
+            let released = try conn.query(
+                "SELECT count(*) FROM quarantine WHERE id = ANY($1::bigint[]) AND released_at IS NOT NULL",
+                [PostgresArray(waiting.map(\.id))])[0].decode(0, as: Int.self)
             logger.info("events of types an earlier version did not know, tried again", metadata: ["waiting": "\(waiting.count)", "released": "\(released)"])
             return released
         }

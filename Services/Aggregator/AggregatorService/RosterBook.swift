@@ -25,36 +25,47 @@ enum RosterBook {
         try conn.execute("SET LOCAL statement_timeout = 0")
         try ViewMaintenance.lock(conn)
         var stored: [String: (entry: ViewMaintenance.RosterEntry, name: String, township: String?)] = [:]
-        for row in try conn.query("SELECT code, name, type, county, township, active FROM subjects WHERE code = ANY($1::text[])",
-                                  [PostgresArray(subjects.map(\.code.rawValue))]) {
+        for row in try conn.query(
+            "SELECT code, name, type, county, township, active FROM subjects WHERE code = ANY($1::text[])",
+            [PostgresArray(subjects.map(\.code.rawValue))])
+        {
             let entry = ViewMaintenance.RosterEntry(code: try row.decode(0), county: try row.decode(3), type: try row.decode(2), active: try row.decode(5))
             stored[entry.code] = (entry, try row.decode(1), try row.decode(4))
         }
         let changes = subjects.map { s -> Change in
             guard let old = stored[s.code.rawValue] else { return .added }
-            let same = old.name == s.name && old.entry.type == s.type.rawValue && old.entry.county == s.county && old.township == s.township
+            let same =
+                old.name == s.name && old.entry.type == s.type.rawValue && old.entry.county == s.county && old.township == s.township
                 && old.entry.active == s.active
             return same ? .unchanged : .changed
         }
         let changed = zip(subjects, changes).filter { $0.1 != .unchanged }.map(\.0)
         guard !changed.isEmpty else { return changes }
-        try conn.query("""
+        try conn.query(
+            """
             INSERT INTO subjects (code, name, type, county, township, active)
             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[])
             ON CONFLICT (code) DO UPDATE SET name = excluded.name, type = excluded.type, county = excluded.county,
                 township = excluded.township, active = excluded.active, updated_at = now()
-            """, [PostgresArray(changed.map(\.code.rawValue)), PostgresArray(changed.map(\.name)), PostgresArray(changed.map(\.type.rawValue)),
-                  PostgresArray(changed.map(\.county)), PostgresArray(changed.map(\.township)), PostgresArray(changed.map(\.active))])
-        try conn.query("""
+            """,
+            [
+                PostgresArray(changed.map(\.code.rawValue)), PostgresArray(changed.map(\.name)), PostgresArray(changed.map(\.type.rawValue)),
+                PostgresArray(changed.map(\.county)), PostgresArray(changed.map(\.township)), PostgresArray(changed.map(\.active)),
+            ])
+        try conn.query(
+            """
             WITH version AS (
                 INSERT INTO subject_versions (code, type, county, active) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[])
                 RETURNING id, code
             )
             INSERT INTO subject_changes (version_id, name, township, changed_by, changed_via)
             SELECT version.id, c.name, c.township, $7, $8 FROM version JOIN unnest($1::text[], $5::text[], $6::text[]) AS c(code, name, township) USING (code)
-            """, [PostgresArray(changed.map(\.code.rawValue)), PostgresArray(changed.map(\.type.rawValue)), PostgresArray(changed.map(\.county)),
-                  PostgresArray(changed.map(\.active)), PostgresArray(changed.map(\.name)), PostgresArray(changed.map(\.township)),
-                  actor.name, actor.via.rawValue])
+            """,
+            [
+                PostgresArray(changed.map(\.code.rawValue)), PostgresArray(changed.map(\.type.rawValue)), PostgresArray(changed.map(\.county)),
+                PostgresArray(changed.map(\.active)), PostgresArray(changed.map(\.name)), PostgresArray(changed.map(\.township)),
+                actor.name, actor.via.rawValue,
+            ])
         try ViewMaintenance.applyRoster(before: changed.map { ($0.code.rawValue, stored[$0.code.rawValue]?.entry) }, on: conn)
         let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
         try Outbox.append(changed.map { (EventData.subjectUpserted($0), $0.code) }, time: now, on: conn)
@@ -65,13 +76,15 @@ enum RosterBook {
     /// Applies the events that waited for `codes` to appear on the roster.
     static func releaseQuarantined(_ codes: [String], on conn: PostgresConnection) throws {
         guard !codes.isEmpty else { return }
-        let waiting = try conn.query("""
+        let waiting = try conn.query(
+            """
             SELECT id, raw FROM quarantine
             WHERE kind = 'unknown_subject' AND subject = ANY($1::text[]) AND released_at IS NULL ORDER BY id FOR UPDATE
             """, [PostgresArray(codes)])
         guard !waiting.isEmpty else { return }
-        try QuarantineRelease.apply(waiting.map { (try $0.decode(0, as: Int64.self), try $0.decode(1, as: Bytea.self).bytes) },
-                                    roster: try ViewMaintenance.RosterEntry.load(codes, on: conn), on: conn)
+        try QuarantineRelease.apply(
+            waiting.map { (try $0.decode(0, as: Int64.self), try $0.decode(1, as: Bytea.self).bytes) },
+            roster: try ViewMaintenance.RosterEntry.load(codes, on: conn), on: conn)
     }
 }
 
@@ -135,7 +148,9 @@ struct RosterCSV {
             if quoted {
                 if c == "\"" {
                     if let next = chars.next() {
-                        if next == "\"" { current.append("\"") } else {
+                        if next == "\"" {
+                            current.append("\"")
+                        } else {
                             quoted = false
                             if next == "," { fields.append(current); current = "" } else { current.append(next) }
                         }

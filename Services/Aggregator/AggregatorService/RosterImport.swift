@@ -19,8 +19,10 @@ public enum RosterImport {
     }
 
     /// Imports `text`; `progress` hears after each chunk how many rows of how many are done.
-    static func run(_ text: String, db: PostgresClient, by actor: RosterActor, chunkSize: Int = 1_000,
-                           progress: @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }) async throws -> Summary {
+    static func run(
+        _ text: String, db: PostgresClient, by actor: RosterActor, chunkSize: Int = 1_000,
+        progress: @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }
+    ) async throws -> Summary {
         let (rows, refused) = RosterCSV.parse(text)
         var summary = Summary(rows: rows.count + refused.count, refused: refused)
         progress(refused.count, summary.rows)

@@ -21,27 +21,33 @@ enum SavedRankings {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let content = try encoder.encode(counties)
         let hash = SHA256.hash(data: content).map { String(format: "%02x", $0) }.joined()
-        let row = try conn.query("""
+        let row = try conn.query(
+            """
             INSERT INTO saved_rankings (as_of, saved_by, content_hash, ranking) VALUES ($1, $2, $3, $4::jsonb)
             RETURNING id, (extract(epoch FROM saved_at) * 1000000)::bigint
             """, [asOf.description, name, hash, String(decoding: content, as: UTF8.self)])[0]
-        return Saved(id: try row.decode(0), asOf: asOf.description, savedAt: Timestamp(unixMicros: try row.decode(1)).description,
-                     savedBy: name, contentHash: hash)
+        return Saved(
+            id: try row.decode(0), asOf: asOf.description, savedAt: Timestamp(unixMicros: try row.decode(1)).description,
+            savedBy: name, contentHash: hash)
     }
 
     static func list(on conn: PostgresConnection) throws -> [Saved] {
-        try conn.query("""
+        try conn.query(
+            """
             SELECT id, (extract(epoch FROM as_of) * 1000000)::bigint, (extract(epoch FROM saved_at) * 1000000)::bigint, saved_by, content_hash
             FROM saved_rankings ORDER BY id DESC LIMIT 100
-            """).map { row in
-            Saved(id: try row.decode(0), asOf: Timestamp(unixMicros: try row.decode(1)).description,
-                  savedAt: Timestamp(unixMicros: try row.decode(2)).description, savedBy: try row.decode(3), contentHash: try row.decode(4))
+            """
+        ).map { row in
+            Saved(
+                id: try row.decode(0), asOf: Timestamp(unixMicros: try row.decode(1)).description,
+                savedAt: Timestamp(unixMicros: try row.decode(2)).description, savedBy: try row.decode(3), contentHash: try row.decode(4))
         }
     }
 
     /// Each county's rank in the latest saved ranking, or nil when none was saved.
     static func latestRanks(on conn: PostgresConnection) throws -> [String: Int]? {
-        let rows = try conn.query("""
+        let rows = try conn.query(
+            """
             SELECT e->>'county', (e->>'rank')::int
             FROM (SELECT ranking FROM saved_rankings ORDER BY id DESC LIMIT 1) r, jsonb_array_elements(r.ranking) e
             """)
@@ -51,13 +57,18 @@ enum SavedRankings {
 
     /// A saved ranking as it was frozen.
     static func frozen(_ id: Int64, on conn: PostgresConnection) throws -> (Saved, [ComplianceQueries.CountyFigures])? {
-        guard let row = try conn.query("""
-            SELECT id, (extract(epoch FROM as_of) * 1000000)::bigint, (extract(epoch FROM saved_at) * 1000000)::bigint, saved_by, content_hash,
-                ranking::text
-            FROM saved_rankings WHERE id = $1
-            """, [id]).first else { return nil }
-        let saved = Saved(id: try row.decode(0), asOf: Timestamp(unixMicros: try row.decode(1)).description,
-                          savedAt: Timestamp(unixMicros: try row.decode(2)).description, savedBy: try row.decode(3), contentHash: try row.decode(4))
+        guard
+            let row = try conn.query(
+                """
+                SELECT id, (extract(epoch FROM as_of) * 1000000)::bigint, (extract(epoch FROM saved_at) * 1000000)::bigint, saved_by, content_hash,
+                    ranking::text
+                FROM saved_rankings WHERE id = $1
+                """, [id]
+            ).first
+        else { return nil }
+        let saved = Saved(
+            id: try row.decode(0), asOf: Timestamp(unixMicros: try row.decode(1)).description,
+            savedAt: Timestamp(unixMicros: try row.decode(2)).description, savedBy: try row.decode(3), contentHash: try row.decode(4))
         let counties = try JSONDecoder().decode([ComplianceQueries.CountyFigures].self, from: Data(try row.decode(5, as: String.self).utf8))
         return (saved, counties.sorted { $0.rank < $1.rank })
     }
@@ -76,7 +87,8 @@ enum SavedRankings {
     static func restatement(_ id: Int64, queries: ComplianceQueries, on conn: PostgresConnection) throws -> Restatement? {
         guard let (saved, frozen) = try frozen(id, on: conn), let asOf = Timestamp(rfc3339: saved.asOf) else { return nil }
         let window = ComplianceQueries.Window(from: ChinaCalendar.startOfYear(ChinaCalendar.year(asOf)), asOf: asOf, knownAt: nil, county: nil)
-        let late: Int = try conn.query("""
+        let late: Int = try conn.query(
+            """
             SELECT count(*) FROM facts WHERE occurred_at BETWEEN $1 AND $2 AND recorded_at > (SELECT saved_at FROM saved_rankings WHERE id = $3)
             """, [window.from.description, asOf.description, id])[0].decode(0)
         let now = Dictionary(uniqueKeysWithValues: try queries.counties(window, on: conn).map { ($0.county, $0) })

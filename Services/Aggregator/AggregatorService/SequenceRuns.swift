@@ -14,7 +14,8 @@ enum SequenceRuns {
     /// Notes the runs of sequence numbers a batch saw (applied or quarantined): one row per source.
     static func record(_ runs: [(source: String, first: Int64, last: Int64)], on conn: PostgresConnection) throws {
         guard !runs.isEmpty else { return }
-        try conn.query("""
+        try conn.query(
+            """
             INSERT INTO sequence_seen (source, seen)
             SELECT source, range_agg(int8range(first, last, '[]')) FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS r(source, first, last)
             GROUP BY source
@@ -24,7 +25,8 @@ enum SequenceRuns {
     /// The gaps of every source. Postgres finds them: the numbers from 1 to the highest seen,
     /// minus all ranges seen; only the gaps travel.
     static func gaps(on conn: PostgresConnection) throws -> [Gaps] {
-        let rows = try conn.query("""
+        let rows = try conn.query(
+            """
             WITH s AS (SELECT source, range_agg(seen) AS seen FROM sequence_seen GROUP BY source)
             SELECT source, upper(seen) - 1, lower(gap), upper(gap) - 1
             FROM s LEFT JOIN LATERAL unnest(int8multirange(int8range(1, upper(seen))) - seen) AS gap ON true
@@ -43,7 +45,8 @@ enum SequenceRuns {
 
     /// Folds each source's rows into one; the caller holds the view lock.
     static func compact(on conn: PostgresConnection) throws {
-        try conn.execute("""
+        try conn.execute(
+            """
             WITH taken AS (DELETE FROM sequence_seen RETURNING source, seen)
             INSERT INTO sequence_seen (source, seen) SELECT source, range_agg(seen) FROM taken GROUP BY source
             """)

@@ -63,8 +63,10 @@ final class StallWatch: Service, Sendable {
             let since = snapshot.lastBatchAt ?? snapshot.startedAt
             let idle = now.timeIntervalSince(since)
             if idle >= Double(configuration.stallAfter.components.seconds) {
-                stall = Stall(reason: .noProgress, detail: "nothing applied for \(Int(idle)) s while \(waiting) events wait"
-                    + (snapshot.lastError.map { "; last error: \($0)" } ?? ""))
+                stall = Stall(
+                    reason: .noProgress,
+                    detail: "nothing applied for \(Int(idle)) s while \(waiting) events wait"
+                        + (snapshot.lastError.map { "; last error: \($0)" } ?? ""))
             }
         }
         let before = state.snapshot.withLock { s in
@@ -73,8 +75,11 @@ final class StallWatch: Service, Sendable {
         }
         for (reason, gauge) in gauges { gauge.record(stall?.reason == reason ? 1 : 0) }
         if stall != before {
-            if let stall { logger.error("the consumer is stalled", metadata: ["reason": "\(stall.reason.rawValue)", "detail": "\(stall.detail)"]) }
-            else if before != nil { logger.notice("the consumer moves again") }
+            if let stall {
+                logger.error("the consumer is stalled", metadata: ["reason": "\(stall.reason.rawValue)", "detail": "\(stall.detail)"])
+            } else if before != nil {
+                logger.notice("the consumer moves again")
+            }
         }
     }
 
@@ -82,9 +87,11 @@ final class StallWatch: Service, Sendable {
     func lag(_ snapshot: ConsumerState.Snapshot) async throws -> Int64 {
         guard !snapshot.assignment.isEmpty else { return 0 }
         let stored = try await db.withConnection { conn in
-            try conn.query("SELECT topic, partition, next_offset FROM consumer_offsets WHERE topic = ANY($1::text[])",
-                           [PostgresArray(Array(Set(snapshot.assignment.map(\.topic))))])
-                .map { (TopicPartition(try $0.decode(0), try $0.decode(1)), try $0.decode(2, as: Int64.self)) }
+            try conn.query(
+                "SELECT topic, partition, next_offset FROM consumer_offsets WHERE topic = ANY($1::text[])",
+                [PostgresArray(Array(Set(snapshot.assignment.map(\.topic))))]
+            )
+            .map { (TopicPartition(try $0.decode(0), try $0.decode(1)), try $0.decode(2, as: Int64.self)) }
         }
         let next = Dictionary(stored) { first, _ in first }
         return snapshot.assignment.reduce(0) { sum, tp in

@@ -7,12 +7,16 @@ extension ViewMaintenance {
     static func add(_ deltas: [FigureKey: Int64], on conn: PostgresConnection) throws {
         let keys = deltas.filter { $0.value != 0 }.keys.sorted()
         guard !keys.isEmpty else { return }
-        try conn.query("""
+        try conn.query(
+            """
             INSERT INTO figures AS g (year, county, metric, value)
             SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[])
             ON CONFLICT (year, county, metric) DO UPDATE SET value = g.value + excluded.value
-            """, [PostgresArray(keys.map(\.year)), PostgresArray(keys.map(\.county)), PostgresArray(keys.map(\.metric)),
-                  PostgresArray(keys.map { deltas[$0]! })])
+            """,
+            [
+                PostgresArray(keys.map(\.year)), PostgresArray(keys.map(\.county)), PostgresArray(keys.map(\.metric)),
+                PostgresArray(keys.map { deltas[$0]! }),
+            ])
     }
 
     /// The compliance counters one subject-year contributes (`sides`: sign, county, type, and
@@ -30,7 +34,8 @@ extension ViewMaintenance {
     /// (count per type, breaches per year), the new one in.
     static func applyRoster(before: [(code: String, entry: RosterEntry?)], on conn: PostgresConnection) throws {
         guard !before.isEmpty else { return }
-        try conn.query("""
+        try conn.query(
+            """
             WITH changed AS (
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[]) AS c(code, old_county, old_type, old_active)
             ),
@@ -51,7 +56,8 @@ extension ViewMaintenance {
             SELECT year, county, metric, sum(delta) FROM deltas GROUP BY year, county, metric HAVING sum(delta) <> 0
             ORDER BY year, county, metric
             ON CONFLICT (year, county, metric) DO UPDATE SET value = g.value + excluded.value
-            """, [
+            """,
+            [
                 PostgresArray(before.map(\.code)), PostgresArray(before.map { $0.entry?.county }), PostgresArray(before.map { $0.entry?.type }),
                 PostgresArray(before.map { $0.entry?.active ?? false }),
             ])
@@ -65,7 +71,8 @@ extension ViewMaintenance {
             feeds[fact.event.source] = (max(current?.newest ?? fact.event.time, fact.event.time), (current?.count ?? 0) + 1)
         }
         let sources = feeds.keys.sorted { $0.rawValue < $1.rawValue }
-        try conn.query("""
+        try conn.query(
+            """
             INSERT INTO feeds AS f (source, newest_fact, last_applied_at, facts)
             SELECT source, newest, now(), count FROM unnest($1::text[], $2::timestamptz[], $3::bigint[]) AS u(source, newest, count)
             ON CONFLICT (source) DO UPDATE

@@ -6,12 +6,14 @@ extension ViewMaintenance {
     /// The stored states of the records `ids`, by id.
     static func storedStates(_ ids: Set<String>, on conn: PostgresConnection) throws -> [String: RecordState] {
         var states: [String: RecordState] = [:]
-        for row in try conn.query("""
+        for row in try conn.query(
+            """
             SELECT record_id::text, subject, county, entity, (extract(epoch FROM registered_at) * 1000000)::bigint, registered_event::text,
                 (extract(epoch FROM deadline) * 1000000)::bigint, persons, online, origin, breach, criminal, proxy_level,
                 (extract(epoch FROM resolved_at) * 1000000)::bigint, (extract(epoch FROM voided_at) * 1000000)::bigint
             FROM record_state WHERE record_id = ANY($1::uuid[])
-            """, [PostgresArray(Array(ids))]) {
+            """, [PostgresArray(Array(ids))])
+        {
             var state = RecordState(recordId: try row.decode(0), subject: try row.decode(1), county: try row.decode(2))
             func time(_ i: Int) throws -> Timestamp? { try row.decode(i, as: Int64?.self).map { Timestamp(unixMicros: $0) } }
             state.entity = try row.decode(3, as: String?.self).flatMap(Entity.init(rawValue:))
@@ -33,8 +35,10 @@ extension ViewMaintenance {
 
     /// Writes the changed record states: records new to the view in one binary COPY (the usual
     /// case in a replay), the others by key.
-    static func write(_ changed: [RecordState], stored: [String: RecordState], defaultDeadlineDays days: Int,
-                      on conn: PostgresConnection) throws {
+    static func write(
+        _ changed: [RecordState], stored: [String: RecordState], defaultDeadlineDays days: Int,
+        on conn: PostgresConnection
+    ) throws {
         let new = changed.filter { stored[$0.recordId] == nil }
         if !new.isEmpty {
             var data = BinaryCopyData(columns: RecordState.columns.count, reservingRows: new.count)
@@ -44,7 +48,8 @@ extension ViewMaintenance {
         let updated = changed.filter { stored[$0.recordId] != nil }
         guard !updated.isEmpty else { return }
         func time(_ t: Timestamp?) -> PostgresTimestamp? { t.map { PostgresTimestamp(unixMicros: $0.unixMicros) } }
-        try conn.query("""
+        try conn.query(
+            """
             UPDATE record_state AS r SET
                 entity = u.entity, year = u.year, registered_at = u.registered_at, registered_event = u.registered_event,
                 deadline = u.deadline, persons = u.persons, online = u.online, origin = u.origin, breach = u.breach,
@@ -55,7 +60,8 @@ extension ViewMaintenance {
                 AS u(record_id, entity, year, registered_at, registered_event, deadline, persons, online, origin, breach, criminal,
                      proxy_level, resolved_at, voided_at, due_at)
             WHERE r.record_id = u.record_id
-            """, [
+            """,
+            [
                 PostgresArray(updated.map(\.recordId)), PostgresArray(updated.map { $0.entity?.rawValue }), PostgresArray(updated.map(\.year)),
                 PostgresArray(updated.map { time($0.registeredAt) }), PostgresArray(updated.map(\.registeredEvent)),
                 PostgresArray(updated.map { time($0.deadline) }), PostgresArray(updated.map(\.persons)), PostgresArray(updated.map(\.online)),
@@ -76,12 +82,14 @@ extension ViewMaintenance {
         try lock(conn)
         guard try defaultDeadlineDays(on: conn) != days else { return }
         try conn.query("UPDATE view_settings SET value = $1 WHERE name = 'problems.default.deadline.days'", [String(days)])
-        try conn.query("""
+        try conn.query(
+            """
             UPDATE record_state SET due_at = \(ProblemKind.dueSQL(registered: "registered_at", days: "$1"))
             WHERE entity IN \(ProblemKind.entitiesSQL)
             """, [days])
         try conn.execute("DELETE FROM figures WHERE metric LIKE 'open\\_due.%'")
-        try conn.execute("""
+        try conn.execute(
+            """
             INSERT INTO figures (year, county, metric, value)
             SELECT year, county, \(Metric.openDueSQL(entity: "entity", due: "due_at")), count(*)
             FROM record_state

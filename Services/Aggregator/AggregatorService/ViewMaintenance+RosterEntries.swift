@@ -72,11 +72,13 @@ extension ViewMaintenance {
 
         mutating func set(_ entry: RosterEntry) {
             let place = Place(county: entry.county, type: entry.type)
-            let index = placeIndex[place] ?? {
-                places.append(place)
-                placeIndex[place] = UInt32(places.count - 1)
-                return UInt32(places.count - 1)
-            }()
+            let index =
+                placeIndex[place]
+                ?? {
+                    places.append(place)
+                    placeIndex[place] = UInt32(places.count - 1)
+                    return UInt32(places.count - 1)
+                }()
             let slot = Slot(place: index, active: entry.active)
             if let packed = PackedCode(entry.code) { slots[packed] = slot } else { others[entry.code] = slot }
         }

@@ -82,7 +82,9 @@ enum ViewMaintenance {
         var breaches: [SubjectYear: Breaches] = [:]
         func count(_ state: RecordState?, _ sign: Int64) {
             guard let state, state.isLive, let year = state.year else { return }
-            for (metric, value) in state.figures(defaultDeadlineDays: days) { figures[FigureKey(year: year, county: state.county, metric: metric.name), default: 0] += sign * value }
+            for (metric, value) in state.figures(defaultDeadlineDays: days) {
+                figures[FigureKey(year: year, county: state.county, metric: metric.name), default: 0] += sign * value
+            }
             if let zero = state.breach { breaches[SubjectYear(subject: state.subject, year: year), default: Breaches()][zero] += sign }
         }
         for new in changed {
@@ -95,10 +97,12 @@ enum ViewMaintenance {
         let keys = breaches.filter { $0.value != Breaches() }.keys.sorted()
         if !keys.isEmpty {
             var before: [SubjectYear: Breaches] = [:]
-            for row in try conn.query("""
+            for row in try conn.query(
+                """
                 SELECT y.subject, y.year, y.petition, y.accident, y."case"
                 FROM unnest($1::text[], $2::int[]) AS k(subject, year) JOIN subject_year y USING (subject, year)
-                """, [PostgresArray(keys.map(\.subject)), PostgresArray(keys.map(\.year))]) {
+                """, [PostgresArray(keys.map(\.subject)), PostgresArray(keys.map(\.year))])
+            {
                 before[SubjectYear(subject: try row.decode(0), year: try row.decode(1))] =
                     Breaches(petition: try row.decode(2), accident: try row.decode(3), case: try row.decode(4))
             }
@@ -113,12 +117,16 @@ enum ViewMaintenance {
                     figures[FigureKey(year: key.year, county: subject.county, metric: Metric.breaching(zero, type).name), default: 0] += breached ? 1 : -1
                 }
             }
-            try conn.query("""
+            try conn.query(
+                """
                 INSERT INTO subject_year AS y (subject, year, petition, accident, "case")
                 SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::int[])
                 ON CONFLICT (subject, year) DO UPDATE SET petition = excluded.petition, accident = excluded.accident, "case" = excluded."case"
-                """, [PostgresArray(keys.map(\.subject)), PostgresArray(keys.map(\.year)), PostgresArray(after.map(\.petition)),
-                      PostgresArray(after.map(\.accident)), PostgresArray(after.map(\.case))])
+                """,
+                [
+                    PostgresArray(keys.map(\.subject)), PostgresArray(keys.map(\.year)), PostgresArray(after.map(\.petition)),
+                    PostgresArray(after.map(\.accident)), PostgresArray(after.map(\.case)),
+                ])
         }
         try add(figures, on: conn)
     }

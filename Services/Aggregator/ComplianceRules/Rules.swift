@@ -18,8 +18,11 @@ public enum Zero: String, Sendable, Hashable, CaseIterable, Comparable {
         switch self {
         case .petition: .any([.textIsNot(.lodgedLevel, LodgedLevel.unit.rawValue), .flag(.collective)])
         case .accident: .sumAtLeast([.deaths, .injuries], 1)
-        case .case: .any([.textIs(.kind, CaseKind.criminal.rawValue),
-                          .all([.textIs(.kind, CaseKind.publicOrder.rawValue), .flag(.majorImpact)])])
+        case .case:
+            .any([
+                .textIs(.kind, CaseKind.criminal.rawValue),
+                .all([.textIs(.kind, CaseKind.publicOrder.rawValue), .flag(.majorImpact)]),
+            ])
         }
     }
 

@@ -46,7 +46,8 @@ final class ProgressBar: Sendable {
         let width = 30
         let filled = total == 0 ? width : width * done / total
         let percent = total == 0 ? 100 : 100 * done / total
-        let line = "\r[" + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled) + "] "
+        let line =
+            "\r[" + String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled) + "] "
             + String(format: "%3d%%  ", percent) + "\(Display.count(done)) / \(Display.count(total)) rows"
         FileHandle.standardError.write(Data(line.utf8))
     }

@@ -1,7 +1,7 @@
 import EventContract
 import Foundation
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import Intake
 import NIOCore
 import Postgres
@@ -53,14 +53,16 @@ public enum PetitionsDepartment {
             title: "ThreeZero petitions service (信访)",
             summary: "Petitions and disputes of the petitions bureau. Petitioner identity stays here, sealed; events carry codes and facts only.")
         department.migrations = [
-            Migration(100, "petitioners", """
+            Migration(
+                100, "petitioners",
+                """
                 CREATE TABLE petitioners (
                     petition_id uuid PRIMARY KEY REFERENCES records (id),
                     -- AES-GCM over {name, idNumber, phone}; NULL once erased on request (PIPL)
                     sealed bytea,
                     erased_at timestamptz
                 );
-                """),
+                """)
         ]
         department.extraRoutes = { router, db in
             router.delete("api/v1/petitions/:id/petitioner") { _, context in
@@ -79,8 +81,8 @@ public enum PetitionsDepartment {
                         "403": ["description": "Not the petitions clerk", "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]],
                         "404": ["description": "No such petition", "content": ["application/problem+json": ["schema": ["$ref": "#/components/schemas/Problem"]]]],
                     ],
-                ],
-            ],
+                ]
+            ]
         ]
         return department
     }
@@ -90,12 +92,16 @@ public enum PetitionsDepartment {
         let id = try context.parameters.require("id")
         guard UUID(uuidString: id) != nil else { throw Problem.notFound("no petition with id \(id)") }
         let found = try await db.withTransaction { conn -> Bool in
-            guard try conn.update("""
-                UPDATE petitioners SET sealed = NULL, erased_at = coalesce(erased_at, now()) WHERE petition_id = $1
-                """, [id]) == 1 else { return false }
+            guard
+                try conn.update(
+                    """
+                    UPDATE petitioners SET sealed = NULL, erased_at = coalesce(erased_at, now()) WHERE petition_id = $1
+                    """, [id]) == 1
+            else { return false }
             // Keys stored before their hash left the identity out: the ones that answered this petition go.
             try conn.update("DELETE FROM idempotency_keys WHERE position(convert_to($1, 'UTF8') IN body) > 0", [id])
-            try conn.query("""
+            try conn.query(
+                """
                 INSERT INTO record_history (record_id, action, status, actor, occurred_at, details)
                 SELECT id, 'erase-identity', status, $2, now(), '{}'::jsonb FROM records WHERE id = $1
                 """, [id, principal.name])

@@ -57,8 +57,10 @@ struct DashboardController: Sendable {
 
     typealias Renderer = @Sendable (PageContext) async throws -> (title: String, template: String, values: [String: Any])
 
-    func page(_ request: Request, _ context: ServiceRequestContext, nav: String, picker: Bool = true, office: Bool = false,
-              render: Renderer) async throws -> Response {
+    func page(
+        _ request: Request, _ context: ServiceRequestContext, nav: String, picker: Bool = true, office: Bool = false,
+        render: Renderer
+    ) async throws -> Response {
         guard let session = sessions.session(of: request) else {
             return Response(status: .seeOther, headers: [.location: "/login?next=\(Self.percentEncoded(request.uri.path))"])
         }
@@ -70,8 +72,9 @@ struct DashboardController: Sendable {
             return try errorPage(.badRequest, "参数有误", problem.detail)
         }
         let asOf = request.uri.queryParameters["asOf"].map(String.init)
-        let pageContext = PageContext(request: request, context: context, session: session, window: window,
-                                      query: asOf.map { "?asOf=\(Self.percentEncoded($0))" } ?? "")
+        let pageContext = PageContext(
+            request: request, context: context, session: session, window: window,
+            query: asOf.map { "?asOf=\(Self.percentEncoded($0))" } ?? "")
         let rendered: (title: String, template: String, values: [String: Any])
         do { rendered = try await render(pageContext) } catch let problem as Problem {
             return try errorPage(problem.status, problem.status == .notFound ? "未找到" : "请求有误", problem.detail)
@@ -87,10 +90,15 @@ struct DashboardController: Sendable {
         for (key, value) in request.uri.queryParameters where key != "asOf" && key != "page" { keep.append(["name": String(key), "value": String(value)]) }
         let layout: [String: Any] = [
             "title": rendered.title, "body": body, "bodyClass": rendered.template, "query": pageContext.query,
-            "session": ["name": session.principal.name, "roleLabel": session.isOffice ? "创建办" : "查阅", "csrf": session.csrf,
-                        "isOffice": session.isOffice, nav: true] as [String: Any],
-            "picker": picker ? ["keep": keep, "asOfDate": Display.date(window.asOf.description), "today": today, "historical": pageContext.historical,
-                                "keepQuery": keep.map { "\($0["name"]!)=\(Self.percentEncoded($0["value"]!))" }.joined(separator: "&")] as [String: Any] : false,
+            "session": [
+                "name": session.principal.name, "roleLabel": session.isOffice ? "创建办" : "查阅", "csrf": session.csrf,
+                "isOffice": session.isOffice, nav: true,
+            ] as [String: Any],
+            "picker": picker
+                ? [
+                    "keep": keep, "asOfDate": Display.date(window.asOf.description), "today": today, "historical": pageContext.historical,
+                    "keepQuery": keep.map { "\($0["name"]!)=\(Self.percentEncoded($0["value"]!))" }.joined(separator: "&"),
+                ] as [String: Any] : false,
             "live": !pageContext.historical && picker, "updated": Display.time(Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000)).description),
             "stalled": live.status().stalled, "lastApplied": live.status().lastApplied,
             "asOfLabel": pageContext.historical ? Display.date(window.asOf.description) : "现在",
@@ -106,9 +114,9 @@ struct DashboardController: Sendable {
     static func safeNext(_ next: String) -> String {
         let bytes = Array(next.utf8)
         guard bytes.count <= 2_000, bytes.first == UInt8(ascii: "/"),
-              bytes.count == 1 || (bytes[1] != UInt8(ascii: "/") && bytes[1] != UInt8(ascii: "\\")),
-              !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") }),
-              !next.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
+            bytes.count == 1 || (bytes[1] != UInt8(ascii: "/") && bytes[1] != UInt8(ascii: "\\")),
+            !bytes.contains(where: { $0 <= 0x20 || $0 == 0x7F || $0 == UInt8(ascii: "\\") }),
+            !next.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format })
         else { return "/" }
         return next
     }
@@ -160,8 +168,9 @@ struct DashboardController: Sendable {
     }
 
     static func asset(_ text: String, type: String) -> Response {
-        Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=300", .xContentTypeOptions: "nosniff"],
-                 body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=300", .xContentTypeOptions: "nosniff"],
+            body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func percentEncoded(_ s: String) -> String {

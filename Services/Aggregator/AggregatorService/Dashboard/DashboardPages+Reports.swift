@@ -12,11 +12,18 @@ extension DashboardController {
 
     func reports(_ page: PageContext) async throws -> (title: String, template: String, values: [String: Any]) {
         let saved = try await db.withConnection { try SavedRankings.list(on: $0) }
-        return ("排名通报", "reports", [
-            "today": Display.date(Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000)).description),
-            "saved": saved.map { ["id": $0.id, "asOf": Display.date($0.asOf), "savedAt": Display.time($0.savedAt), "savedBy": $0.savedBy,
-                                  "hash": String($0.contentHash.prefix(16)) + "…"] as [String: Any] },
-        ])
+        return (
+            "排名通报", "reports",
+            [
+                "today": Display.date(Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000)).description),
+                "saved": saved.map {
+                    [
+                        "id": $0.id, "asOf": Display.date($0.asOf), "savedAt": Display.time($0.savedAt), "savedBy": $0.savedBy,
+                        "hash": String($0.contentHash.prefix(16)) + "…",
+                    ] as [String: Any]
+                },
+            ]
+        )
     }
 
     /// A saved notice as frozen, and — when late events changed its period since — what changed.
@@ -25,13 +32,16 @@ extension DashboardController {
         let queries = queries
         let restatement = try await api.snapshot { conn in try SavedRankings.restatement(id, queries: queries, on: conn) }
         guard let restatement else { throw Problem.notFound("没有这份排名通报") }
-        return ("排名通报", "report", [
-            "id": id, "period": "\(Display.date(restatement.from.description)) 至 \(Display.date(restatement.saved.asOf))",
-            "savedAt": Display.time(restatement.saved.savedAt), "savedBy": restatement.saved.savedBy, "hash": restatement.saved.contentHash,
-            "counties": restatement.frozen.map { Self.countyRow($0, query: "") },
-            "restated": !restatement.changes.isEmpty, "changes": restatement.changes,
-            "lateEvents": restatement.lateEvents > 0 ? Display.count(restatement.lateEvents) : false,
-        ])
+        return (
+            "排名通报", "report",
+            [
+                "id": id, "period": "\(Display.date(restatement.from.description)) 至 \(Display.date(restatement.saved.asOf))",
+                "savedAt": Display.time(restatement.saved.savedAt), "savedBy": restatement.saved.savedBy, "hash": restatement.saved.contentHash,
+                "counties": restatement.frozen.map { Self.countyRow($0, query: "") },
+                "restated": !restatement.changes.isEmpty, "changes": restatement.changes,
+                "lateEvents": restatement.lateEvents > 0 ? Display.count(restatement.lateEvents) : false,
+            ]
+        )
     }
 
     func saveRanking(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
@@ -61,10 +71,12 @@ extension DashboardController {
             ]
             text += cells.joined(separator: ",") + "\r\n"
         }
-        return Response(status: .ok, headers: [
-            .contentType: "text/csv; charset=utf-8",
-            .contentDisposition: "attachment; filename=\"ranking.csv\"; filename*=UTF-8''\(percentEncoded(name))",
-        ], body: .init(byteBuffer: ByteBuffer(string: text)))
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"ranking.csv\"; filename*=UTF-8''\(percentEncoded(name))",
+            ], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     func currentRankingCSV(_ request: Request) async throws -> Response {

@@ -4,8 +4,8 @@ import Hummingbird
 import Logging
 import NIOCore
 import Postgres
-import ServiceSupport
 import ServiceLifecycle
+import ServiceSupport
 import Synchronization
 
 /// Tells open dashboard pages when the view changed: one poller per instance reads a cheap
@@ -66,11 +66,14 @@ final class LiveUpdates: Service, Sendable {
     func poll() async {
         let (stalled, lastApplied) = status()
         let now = stalled ? "stalled|\(lastApplied)" : "live"
-        if lastStatus.withLock({ old in defer { old = now }; return old != now }) {
+        if lastStatus.withLock({ old in
+            defer { old = now }; return old != now
+        }) {
             for continuation in subscribers.withLock({ Array($0.values) }) { continuation.yield(.status(now)) }
         }
         do {
-            let current = try await db.query("""
+            let current = try await db.query(
+                """
                 SELECT (SELECT coalesce(sum(next_offset), 0) FROM consumer_offsets) + (SELECT coalesce(max(id), 0) FROM subject_versions)
                 """)[0].decode(0, as: Int64.self)
             let changed = version.withLock { old in

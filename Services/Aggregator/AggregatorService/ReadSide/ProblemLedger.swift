@@ -90,7 +90,8 @@ enum ProblemLedger {
 
     static func page(_ q: Query, defaultDeadlineDays days: Int, on conn: PostgresConnection) throws -> Page {
         let w = q.window
-        let rows = try conn.query("""
+        let rows = try conn.query(
+            """
             WITH ledger AS (
                 SELECT *, resolved_at IS NULL OR resolved_at > $2 AS open, \(ProblemKind.dueSQL(registered: "registered_at", days: "$3")) AS due
                 FROM record_state
@@ -103,19 +104,24 @@ enum ProblemLedger {
             FROM ledger
             WHERE ($6::text IS NULL OR open = ($6 = 'open')) AND ($7::boolean IS NULL OR (open AND due < $2) = $7)
             ORDER BY registered_at DESC, record_id LIMIT $8 OFFSET $9
-            """, [w.from.description, w.asOf.description, days, q.kind?.rawValue, w.county, q.status?.rawValue, q.overdue,
-                  q.pageSize, (q.page - 1) * q.pageSize])
+            """,
+            [
+                w.from.description, w.asOf.description, days, q.kind?.rawValue, w.county, q.status?.rawValue, q.overdue,
+                q.pageSize, (q.page - 1) * q.pageSize,
+            ])
         var total = 0
         let items = try rows.map { row in
             total = try row.decode(10)
             let open: Bool = try row.decode(8)
-            return Item(recordId: try row.decode(0), kind: ProblemKind(rawValue: try row.decode(1))!, subject: try row.decode(2),
-                        county: try row.decode(3), eventId: try row.decode(4), registeredAt: Timestamp(unixMicros: try row.decode(5)),
-                        due: Timestamp(unixMicros: try row.decode(6)),
-                        resolvedAt: open ? nil : Timestamp(unixMicros: try row.decode(7)), overdue: try row.decode(9))
+            return Item(
+                recordId: try row.decode(0), kind: ProblemKind(rawValue: try row.decode(1))!, subject: try row.decode(2),
+                county: try row.decode(3), eventId: try row.decode(4), registeredAt: Timestamp(unixMicros: try row.decode(5)),
+                due: Timestamp(unixMicros: try row.decode(6)),
+                resolvedAt: open ? nil : Timestamp(unixMicros: try row.decode(7)), overdue: try row.decode(9))
         }
         if rows.isEmpty && q.page > 1 {
-            total = try conn.query("""
+            total = try conn.query(
+                """
                 SELECT count(*) FROM record_state WHERE entity IN \(ProblemKind.entitiesSQL) AND voided_at IS NULL
                     AND registered_at BETWEEN $1 AND $2 AND ($3::text IS NULL OR entity = $3) AND ($4::text IS NULL OR county = $4)
                 """, [w.from.description, w.asOf.description, q.kind?.rawValue, w.county])[0].decode(0)

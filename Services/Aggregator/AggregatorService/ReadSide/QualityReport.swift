@@ -126,38 +126,49 @@ struct QualityReport: Sendable, Encodable {
     static func load(consumer: ConsumerState.Snapshot, on conn: PostgresConnection) throws -> QualityReport {
         func time(_ micros: Int64) -> Timestamp { Timestamp(unixMicros: micros) }
         return QualityReport(
-            quarantine: try conn.query("""
+            quarantine: try conn.query(
+                """
                 SELECT id, topic, partition, "offset", kind, reason, subject, (extract(epoch FROM received_at) * 1000000)::bigint, released_at IS NOT NULL
                 FROM quarantine ORDER BY id DESC LIMIT 200
-                """).map { row in
-                Quarantined(id: try row.decode(0), topic: try row.decode(1), partition: try row.decode(2), offset: try row.decode(3),
-                            kind: try row.decode(4), reason: try row.decode(5), subject: try row.decode(6), receivedAt: time(try row.decode(7)),
-                            released: try row.decode(8))
+                """
+            ).map { row in
+                Quarantined(
+                    id: try row.decode(0), topic: try row.decode(1), partition: try row.decode(2), offset: try row.decode(3),
+                    kind: try row.decode(4), reason: try row.decode(5), subject: try row.decode(6), receivedAt: time(try row.decode(7)),
+                    released: try row.decode(8))
             },
             sequenceGaps: try SequenceRuns.gaps(on: conn).map { gap in
-                Gap(source: gap.source, highest: gap.highest, missing: gap.missing,
+                Gap(
+                    source: gap.source, highest: gap.highest, missing: gap.missing,
                     ranges: gap.ranges.prefix(100).map { Gap.Range(from: $0.lowerBound, to: $0.upperBound) })
             },
-            freshness: try conn.query("""
+            freshness: try conn.query(
+                """
                 SELECT source, (extract(epoch FROM last_applied_at) * 1000000)::bigint, (extract(epoch FROM newest_fact) * 1000000)::bigint, facts
                 FROM feeds ORDER BY source
-                """).map { row in
+                """
+            ).map { row in
                 Feed(source: try row.decode(0), lastAppliedAt: time(try row.decode(1)), newestFactTime: time(try row.decode(2)), facts: try row.decode(3))
             },
             offsets: try conn.query("SELECT topic, partition, next_offset, high_watermark FROM consumer_offsets ORDER BY topic, partition").map { row in
                 Offset(topic: try row.decode(0), partition: try row.decode(1), nextOffset: try row.decode(2), highWatermark: try row.decode(3))
             },
-            conservationChecks: try conn.query("""
+            conservationChecks: try conn.query(
+                """
                 SELECT name, ok, detail, (extract(epoch FROM checked_at) * 1000000)::bigint FROM conservation_checks ORDER BY name
-                """).map { row in
+                """
+            ).map { row in
                 Check(name: try row.decode(0), ok: try row.decode(1), detail: try row.decode(2), checkedAt: time(try row.decode(3)))
             },
-            unreadableOffsets: try conn.query("""
+            unreadableOffsets: try conn.query(
+                """
                 SELECT topic, partition, from_offset, to_offset, (extract(epoch FROM noticed_at) * 1000000)::bigint
                 FROM offsets_unreadable ORDER BY noticed_at DESC LIMIT 200
-                """).map { row in
-                Unreadable(topic: try row.decode(0), partition: try row.decode(1), from: try row.decode(2), to: try row.decode(3),
-                           noticedAt: time(try row.decode(4)))
+                """
+            ).map { row in
+                Unreadable(
+                    topic: try row.decode(0), partition: try row.decode(1), from: try row.decode(2), to: try row.decode(3),
+                    noticedAt: time(try row.decode(4)))
             },
             thisInstance: Instance(consumer))
     }

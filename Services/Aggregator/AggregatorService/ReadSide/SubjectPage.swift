@@ -84,11 +84,13 @@ struct SubjectPage: Sendable, Encodable {
     /// The subject as of the window, nil when it is not on the roster.
     static func load(_ code: String, window: ComplianceQueries.Window, on conn: PostgresConnection) throws -> SubjectPage? {
         guard let row = try conn.query("SELECT code, name, type, county, township, active FROM subjects WHERE code = $1", [code]).first else { return nil }
-        var page = SubjectPage(code: try row.decode(0), name: try row.decode(1), type: try row.decode(2), county: try row.decode(3),
-                               township: try row.decode(4), active: try row.decode(5),
-                               zeros: Dictionary(uniqueKeysWithValues: Zero.allCases.map { ($0, ZeroState(events: [])) }), changes: [])
+        var page = SubjectPage(
+            code: try row.decode(0), name: try row.decode(1), type: try row.decode(2), county: try row.decode(3),
+            township: try row.decode(4), active: try row.decode(5),
+            zeros: Dictionary(uniqueKeysWithValues: Zero.allCases.map { ($0, ZeroState(events: [])) }), changes: [])
         // The condition repeats the index predicate (`facts_behind_breaches`), so the index serves it.
-        for fact in try conn.query("""
+        for fact in try conn.query(
+            """
             WITH f AS (
                 SELECT * FROM facts
                 WHERE subject = $4 AND \(Zero.behindBreachesSQL)
@@ -99,20 +101,25 @@ struct SubjectPage: Sendable, Encodable {
             WHERE type IN \(Zero.registrationsSQL) AND occurred_at >= $1
                 AND record_id NOT IN (SELECT record_id FROM f WHERE type LIKE '%.voided')
             ORDER BY occurred_at
-            """, [window.from.description, window.asOf.description, window.knownAt?.description, code]) {
+            """, [window.from.description, window.asOf.description, window.knownAt?.description, code])
+        {
             guard let zero = try fact.decode(4, as: String?.self).flatMap(Zero.init(rawValue:)) else { continue }
-            page.zeros[zero, default: ZeroState(events: [])].events.append(Behind(
-                eventId: try fact.decode(0), type: try fact.decode(1), time: Timestamp(unixMicros: try fact.decode(2)),
-                data: try Self.payload(of: try fact.decode(3))))
+            page.zeros[zero, default: ZeroState(events: [])].events.append(
+                Behind(
+                    eventId: try fact.decode(0), type: try fact.decode(1), time: Timestamp(unixMicros: try fact.decode(2)),
+                    data: try Self.payload(of: try fact.decode(3))))
         }
-        page.changes = try conn.query("""
+        page.changes = try conn.query(
+            """
             SELECT (extract(epoch FROM v.recorded_at) * 1000000)::bigint, c.changed_by, c.changed_via, c.name, v.type, v.county, c.township, v.active
             FROM subject_versions v LEFT JOIN subject_changes c ON c.version_id = v.id
             WHERE v.code = $1 ORDER BY v.recorded_at DESC, v.id DESC LIMIT 100
-            """, [code]).map { v in
-            Change(at: Timestamp(unixMicros: try v.decode(0)), by: try v.decode(1),
-                   via: try v.decode(2), name: try v.decode(3),
-                   type: try v.decode(4), county: try v.decode(5), township: try v.decode(6), active: try v.decode(7))
+            """, [code]
+        ).map { v in
+            Change(
+                at: Timestamp(unixMicros: try v.decode(0)), by: try v.decode(1),
+                via: try v.decode(2), name: try v.decode(3),
+                type: try v.decode(4), county: try v.decode(5), township: try v.decode(6), active: try v.decode(7))
         }
         return page
     }
