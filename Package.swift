@@ -67,8 +67,12 @@ let package = Package(
             name: "EventContract", path: "Shared/EventContract",
             exclude: ["Schemas"], swiftSettings: swiftSettings),
 
+        // The city's division names as data (the demo city's file in its resources).
         .target(
-            name: "Simulation", dependencies: ["EventContract", .product(name: "HeapModule", package: "swift-collections")],
+            name: "Divisions", path: "Shared/Divisions", resources: [.copy("Resources")], swiftSettings: swiftSettings),
+
+        .target(
+            name: "Simulation", dependencies: ["Divisions", "EventContract", .product(name: "HeapModule", package: "swift-collections")],
             path: "Shared/Simulation", swiftSettings: swiftSettings),
 
         // MARK: - What the services share
@@ -143,12 +147,14 @@ let package = Package(
         .target(
             name: "AggregatorService",
             dependencies: [
-                "ComplianceRules", "EventContract", "Intake", "Kafka", "Postgres", "ServiceRuntime", "ServiceSupport",
+                "ComplianceRules", "Divisions", "EventContract", "Intake", "Kafka", "Postgres", "ServiceRuntime", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Mustache", package: "swift-mustache"),
             ],
-            path: "Services/Aggregator/AggregatorService", swiftSettings: swiftSettings),
+            path: "Services/Aggregator/AggregatorService",
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "AggregatorMain",
             dependencies: [
@@ -183,7 +189,7 @@ let package = Package(
             name: "ComplianceRulesTests", dependencies: ["ComplianceRules", "EventContract"],
             path: "Tests/ComplianceRulesTests", swiftSettings: swiftSettings),
         .testTarget(
-            name: "SimulationTests", dependencies: ["Simulation", "EventContract"],
+            name: "SimulationTests", dependencies: ["Divisions", "Simulation", "EventContract"],
             path: "Tests/SimulationTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "KafkaIntegrationTests", dependencies: ["Kafka", "TestSupport"],

@@ -25,7 +25,7 @@ public enum Outbox {
             ])
     }
 
-    /// Unpublished events, oldest first.
+    /// How many events wait to be published.
     public static func backlog(on conn: PostgresConnection) throws -> Int {
         try conn.query("SELECT count(*) FROM outbox WHERE published_at IS NULL")[0].decode(0)
     }

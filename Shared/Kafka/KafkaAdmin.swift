@@ -25,8 +25,8 @@ public struct KafkaAdmin: Sendable {
         self.configuration = configuration
     }
 
-    /// Creates the topics that do not exist yet; existing ones are left as they are.
-    /// Creates the topics that do not exist yet; returns the names of those it created.
+    /// Creates the topics that do not exist yet (existing ones are left as they are) and returns
+    /// the names of those it created.
     @discardableResult
     public func createTopics(_ topics: [TopicSpec], timeout: Duration = .seconds(30)) async throws -> Set<String> {
         let properties = configuration.properties

@@ -87,6 +87,7 @@ public final class PostgresClient: Sendable {
         try await withConnection { try $0.transaction(body) }
     }
 
+    /// Runs one statement on a connection of the pool, outside any transaction of the caller's.
     @discardableResult
     public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> PostgresRows {
         try await withConnection { try $0.query(sql, parameters) }

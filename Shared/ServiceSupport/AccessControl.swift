@@ -2,18 +2,14 @@ import Crypto
 import Foundation
 import Hummingbird
 
-/// A role a token grants. Department clerks write their own department's records; readers read.
+/// A role a token grants. Each service declares its own (a department its clerks, the command
+/// center its office); readers, who read, are every service's.
 public struct Role: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
     public var description: String { rawValue }
 
-    public static let petitionsClerk = Role(rawValue: "petitions_clerk")
-    public static let hazardsClerk = Role(rawValue: "hazards_clerk")
-    public static let casesClerk = Role(rawValue: "cases_clerk")
     public static let reader = Role(rawValue: "reader")
-    /// 创建办: the command center's office, which keeps the roster.
-    public static let officeAdmin = Role(rawValue: "office_admin")
 }
 
 /// Who made a request: the name recorded in history, and the role.

@@ -1,3 +1,4 @@
+import Divisions
 import EventContract
 import Foundation
 
@@ -24,7 +25,7 @@ public struct City: Sendable {
     }
 
     /// Changzhi (长治市, 140400), the city of DESIGN.md section 4.
-    public static let changzhi: [County] = Counties.changzhi.map { County(code: $0.code, name: $0.name) }
+    public static let changzhi: [County] = DivisionNames.demo.counties.map { County(code: $0.code, name: $0.name) }
 
     /// Shares of the subject types, in percent: mostly villages and enterprises.
     public static let typeShares: [(SubjectType, Int)] = [(.village, 40), (.community, 10), (.enterprise, 40), (.institution, 8), (.religiousSite, 2)]

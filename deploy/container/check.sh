@@ -30,6 +30,8 @@ for product in "${products[@]}"; do
 done
 bin="$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)"
 for product in "${products[@]}"; do cp "$bin/$product" "$image/usr/local/bin/"; done
+# The resource bundles (the dashboard's templates, script and style) sit beside the binaries, as in the image.
+cp -R "$bin"/*.resources "$image/usr/local/bin/"
 say "build stage: ${#products[@]} binaries in $((SECONDS - started)) s"
 wheel="$(mktemp -d)"
 "$VENV/bin/pip" download -q --disable-pip-version-check --no-deps --only-binary=:all: --dest "$wheel" "confluent-kafka==$rdkafka_version"

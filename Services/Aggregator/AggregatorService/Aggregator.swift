@@ -64,7 +64,7 @@ public enum Aggregator {
         let sessions = DashboardSessions(
             key: try dashboardKey(reader, logger: logger), tokens: configuration.tokens,
             secureCookie: reader.bool(forKey: "dashboard.secure.cookie", default: false))
-        DashboardController(api: api, sessions: sessions, library: try DashboardTemplates.library(), live: live).addRoutes(to: router)
+        DashboardController(api: api, sessions: sessions, resources: try DashboardResources(), live: live).addRoutes(to: router)
 
         return Application(
             router: router,

@@ -30,7 +30,7 @@ final class EventConsumer: Service, Sendable {
     let quarantined = Counter(label: "aggregator_events_quarantined_total")
     /// Offsets skipped because the log no longer held them (below its start when the consumer got there).
     let unreadableOffsets = Counter(label: "aggregator_offsets_unreadable_total")
-    /// Time of the newest event applied (freshness), and the lag per partition.
+    /// What `/quality`, readiness and the dashboard report about this instance's consumption.
     let state = ConsumerState()
     /// The gaps per source at the last check, and the gaps for which a topic was last read again (and when).
     let gapsSeen = Mutex<[String: [ClosedRange<Int64>]]>([:])

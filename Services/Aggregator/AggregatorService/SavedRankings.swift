@@ -1,5 +1,6 @@
 import ComplianceRules
 import Crypto
+import Divisions
 import EventContract
 import Foundation
 import Postgres
@@ -107,7 +108,7 @@ enum SavedRankings {
             compare("解决", then.problems.total.resolved, current.problems.total.resolved)
             compare("逾期", then.problems.total.overdue, current.problems.total.overdue)
             compare("信访批次", then.petitions.batches, current.petitions.batches)
-            if !parts.isEmpty { changes.append("\(Counties.name(then.county)):" + parts.joined(separator: ",")) }
+            if !parts.isEmpty { changes.append("\(DivisionNames.demo.name(then.county)):" + parts.joined(separator: ",")) }
         }
         return Restatement(saved: saved, from: window.from, frozen: frozen, lateEvents: late, changes: changes)
     }

@@ -4,8 +4,10 @@ import Postgres
 
 /// Keeps the maintained view current, in the caller's transaction: record states merged with
 /// what new facts say, live breaches per subject and year, and the counters of `figures` moved
-/// by exactly the difference each change makes (old contribution out, new one in). The
-/// arithmetic is done here, in Swift; Postgres reads and writes rows by key.
+/// by exactly the difference each change makes (old contribution out, new one in). A batch's
+/// arithmetic is done here, in Swift, and Postgres reads and writes rows by key; roster changes
+/// and a changed default deadline move the counters in SQL, set by set (`applyRoster`,
+/// `useDefaultDeadline`).
 ///
 /// Writers of the view take one transaction-level advisory lock first: counters are rows every
 /// batch touches, so batches apply one after another anyway, and under the lock each statement

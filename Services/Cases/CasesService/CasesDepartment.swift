@@ -24,3 +24,8 @@ public enum CasesDepartment {
             summary: "Criminal and public-order cases, public-security problems and police-mediated disputes of the public-security bureau.")
     }
 }
+
+extension Role {
+    /// The police clerks (公安局): cases, disputes and public-security problems.
+    public static let casesClerk = Role(rawValue: "cases_clerk")
+}

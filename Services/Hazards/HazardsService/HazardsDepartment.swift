@@ -29,3 +29,8 @@ public enum HazardsDepartment {
             summary: "Safety hazards and their rectification, and accidents, of the emergency-management bureau.")
     }
 }
+
+extension Role {
+    /// The emergency-management bureau's clerks (应急管理局): hazards and accidents.
+    public static let hazardsClerk = Role(rawValue: "hazards_clerk")
+}

@@ -111,3 +111,8 @@ public enum PetitionsDepartment {
         return Response(status: .noContent)
     }
 }
+
+extension Role {
+    /// The petitions bureau's clerks (信访局): they register and handle petitions and disputes.
+    public static let petitionsClerk = Role(rawValue: "petitions_clerk")
+}

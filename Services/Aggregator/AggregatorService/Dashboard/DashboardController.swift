@@ -1,3 +1,4 @@
+import Divisions
 import EventContract
 import Foundation
 import HTTPTypes
@@ -13,11 +14,12 @@ import ServiceSupport
 struct DashboardController: Sendable {
     let api: CommandCenterController
     let sessions: DashboardSessions
-    let library: MustacheLibrary
+    let resources: DashboardResources
     let live: LiveUpdates
     let throttle = SignInThrottle()
 
     var db: PostgresClient { api.db }
+    var library: MustacheLibrary { resources.library }
     var queries: ComplianceQueries { api.queries }
 
     func addRoutes(to router: Router<ServiceRequestContext>) {
@@ -39,8 +41,8 @@ struct DashboardController: Sendable {
         pages.post("login") { request, context in try await signIn(request, context) }
         pages.post("logout") { request, context in try await signOut(request, context) }
         pages.get("live") { request, context in try await signedIn(request, context) { try live.stream() } }
-        router.get("assets/dashboard.js") { _, _ in Self.asset(DashboardAssets.script, type: "text/javascript; charset=utf-8") }
-        router.get("assets/dashboard.css") { _, _ in Self.asset(DashboardAssets.style, type: "text/css; charset=utf-8") }
+        router.get("assets/dashboard.js") { _, _ in Self.asset(resources.script, type: "text/javascript; charset=utf-8") }
+        router.get("assets/dashboard.css") { _, _ in Self.asset(resources.style, type: "text/css; charset=utf-8") }
     }
 
     // MARK: - Pages
@@ -136,7 +138,7 @@ struct DashboardController: Sendable {
     static func countyRow(_ c: ComplianceQueries.CountyFigures, query: String) -> [String: Any] {
         let change = Display.rankChange(c.rankChange)
         return [
-            "code": c.county, "name": Counties.name(c.county), "rank": c.rank, "query": query,
+            "code": c.county, "name": DivisionNames.demo.name(c.county), "rank": c.rank, "query": query,
             "rankChange": change.text, "rankTone": change.tone, "rankChangeValue": c.rankChange ?? 0,
             "resolution": Display.percent(c.problems.total.rate), "resolutionValue": c.problems.total.rate,
             "compliance": Display.percent(c.compliance.overall.rate), "complianceValue": c.compliance.overall.rate,

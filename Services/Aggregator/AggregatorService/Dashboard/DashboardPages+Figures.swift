@@ -1,4 +1,5 @@
 import ComplianceRules
+import Divisions
 import EventContract
 import Foundation
 import HTTPTypes
@@ -75,9 +76,9 @@ extension DashboardController {
         guard let c = counties.first(where: { $0.county == code }) else { throw Problem.notFound("没有县(区) \(code) 的创建主体") }
         let groups = [c.compliance.overall, c.compliance.rural, c.compliance.enterpriseInstitution, c.compliance.religiousSite]
         return (
-            Counties.name(code), "county",
+            DivisionNames.demo.name(code), "county",
             [
-                "name": Counties.name(code), "code": code, "period": Self.period(window), "rank": c.rank, "subjects": Display.count(c.subjects.total),
+                "name": DivisionNames.demo.name(code), "code": code, "period": Self.period(window), "rank": c.rank, "subjects": Display.count(c.subjects.total),
                 "ampQuery": page.query.isEmpty ? "" : "&" + page.query.dropFirst(),
                 "complianceChart": Charts.rates(zip(Display.groups, groups).map { ($0.label, $1.rate, $1.target) }),
                 "ledgerChart": Self.ledgerChart(c.problems),

@@ -1,4 +1,5 @@
 import ComplianceRules
+import Divisions
 import EventContract
 import Foundation
 import HTTPTypes
@@ -24,7 +25,7 @@ extension DashboardController {
             subject.name, "subject",
             [
                 "name": subject.name, "code": subject.code, "typeLabel": Display.subjectType(subject.type),
-                "countyName": Counties.name(subject.county), "township": Self.present(subject.township),
+                "countyName": DivisionNames.demo.name(subject.county), "township": Self.present(subject.township),
                 "active": subject.active, "verdict": subject.compliant ? "达标" : "未达标", "tone": subject.compliant ? "good" : "bad", "zeros": zeros,
                 "changes": subject.changes.map { c -> [String: Any] in
                     [
@@ -58,7 +59,7 @@ extension DashboardController {
             [
                 "period": Self.period(page.window), "asOf": Self.present(selected["asOf"]),
                 "kinds": ProblemKind.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": selected["kind"] == $0.rawValue] },
-                "counties": Counties.changzhi.map { ["value": $0.code, "label": $0.name, "selected": selected["county"] == $0.code] },
+                "counties": DivisionNames.demo.counties.map { ["value": $0.code, "label": $0.name, "selected": selected["county"] == $0.code] },
                 "statuses": [("open", "未解决"), ("resolved", "已解决")].map { ["value": $0.0, "label": $0.1, "selected": selected["status"] == $0.0] },
                 "overdueOnly": selected["overdue"] == "true",
                 "total": Display.count(ledger.total), "page": ledger.page, "pages": pages,
@@ -66,7 +67,7 @@ extension DashboardController {
                 "items": ledger.items.map { item -> [String: Any] in
                     let open = item.status == ProblemLedger.Status.open
                     return [
-                        "kind": item.kind.rawValue, "kindLabel": item.kind.label, "county": item.county, "countyName": Counties.name(item.county),
+                        "kind": item.kind.rawValue, "kindLabel": item.kind.label, "county": item.county, "countyName": DivisionNames.demo.name(item.county),
                         "subject": item.subject, "registered": Display.time(item.registeredAt), "due": Display.date(item.due),
                         "status": item.status.rawValue, "overdue": item.overdue,
                         "statusLabel": open ? (item.overdue ? "逾期未解决" : "未解决") : "已解决", "tone": open ? (item.overdue ? "bad" : "pending") : "good",

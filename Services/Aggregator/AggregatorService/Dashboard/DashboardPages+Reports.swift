@@ -1,3 +1,4 @@
+import Divisions
 import EventContract
 import Foundation
 import HTTPTypes
@@ -63,7 +64,7 @@ extension DashboardController {
         var text = "\u{FEFF}" + csvHeader + "\r\n"
         for c in counties {
             let cells: [String] = [
-                String(c.rank), Counties.name(c.county), c.county, c.rankChange.map { $0 > 0 ? "+\($0)" : String($0) } ?? "",
+                String(c.rank), DivisionNames.demo.name(c.county), c.county, c.rankChange.map { $0 > 0 ? "+\($0)" : String($0) } ?? "",
                 Display.percent(c.problems.total.rate), Display.percent(c.compliance.overall.rate), Display.percent(c.compliance.rural.rate),
                 Display.percent(c.compliance.enterpriseInstitution.rate), String(c.problems.total.found), String(c.problems.total.resolved),
                 String(c.problems.total.open), String(c.problems.total.overdue), String(c.breaches.petition), String(c.breaches.accident),
