@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "ServiceRuntime",
             dependencies: [
-                "Kafka", "Postgres", "ServiceSupport",
+                "EventContract", "Kafka", "Postgres", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),

@@ -55,7 +55,7 @@ struct Driver {
                     let due = started + .seconds(Double(sent) / rate)
                     if due > clock.now { try? await Task.sleep(until: due) }
                     while queued.value > workers * 32 { try? await Task.sleep(for: .milliseconds(5)) }
-                    let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+                    let now = WallClock.system.now()
                     queued.add(1)
                     streams[action.record % workers].continuation.yield(Job(action: action, time: min(action.time, now)))
                     sent += 1

@@ -91,7 +91,7 @@ struct SimulatorMain: AsyncParsableCommand {
         static func startOfDay(_ date: String) -> Timestamp? { Timestamp(rfc3339: date + "T00:00:00+08:00") }
 
         func run() async throws {
-            let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            let now = WallClock.system.now()
             let start = from.flatMap(Self.startOfDay) ?? Timestamp(unixMicros: now.unixMicros - 60 * 86_400_000_000)
             let end: Timestamp? = follow ? nil : until.flatMap(Self.startOfDay).map { Timestamp(unixMicros: $0.unixMicros + 86_400_000_000) } ?? now
             let city = city.city
@@ -110,7 +110,7 @@ struct SimulatorMain: AsyncParsableCommand {
             await driver.run(
                 Activity(city: city, start: start, end: end, seed: self.city.seed),
                 progress: log)
-            let finished = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+            let finished = WallClock.system.now()
             log("done: " + driver.report(elapsed: clock.now - started, simulated: min(end ?? finished, finished)))
             let counts = driver.outcomes.counts.withLock { $0 }
             for reason in counts.reasons { log("  refused \(reason)") }

@@ -34,6 +34,17 @@ public enum EventData: Sendable, Hashable {
         }
     }
 
+    /// The deadline the event sets for its record (a problem's, by which it is to be resolved),
+    /// if its type has one: the contract says which fields are deadlines, in one place.
+    public var deadline: Timestamp? {
+        switch self {
+        case .disputeFound(let d): d.deadline
+        case .hazardFound(let h): h.deadline
+        case .securityProblemFound(let s): s.deadline
+        default: nil
+        }
+    }
+
     /// The id of the record the event is about (the subject code for roster events).
     public var recordId: String {
         switch self {

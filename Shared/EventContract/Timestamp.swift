@@ -1,3 +1,5 @@
+import Foundation
+
 /// An RFC 3339 instant that remembers the offset it was written with (local time here is +08:00).
 ///
 /// Stored as microseconds since the Unix epoch, the precision of Postgres `timestamptz`, so a time
@@ -159,4 +161,27 @@ extension Timestamp: Codable {
         var container = encoder.singleValueContainer()
         try container.encode(description)
     }
+}
+
+extension Timestamp {
+    /// The time between two instants.
+    public static func - (a: Timestamp, b: Timestamp) -> Duration { .microseconds(a.unixMicros - b.unixMicros) }
+
+    public static func + (t: Timestamp, d: Duration) -> Timestamp {
+        Timestamp(unixMicros: t.unixMicros + d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000, utcOffsetMinutes: t.utcOffsetMinutes)
+    }
+
+    public static func - (t: Timestamp, d: Duration) -> Timestamp { t + (.zero - d) }
+}
+
+/// The wall clock, injected where the time of day decides something (a stalled consumer, the
+/// window of "now", a deadline passed): `.system` in the services, a clock of the test's own in tests.
+public struct WallClock: Sendable {
+    private let read: @Sendable () -> Timestamp
+
+    public init(_ read: @escaping @Sendable () -> Timestamp) { self.read = read }
+
+    public func now() -> Timestamp { read() }
+
+    public static let system = WallClock { Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000)) }
 }

@@ -22,7 +22,7 @@ public struct RecordStore: Sendable {
         try checkNotInFuture(time)
         let id = payload.recordId
         let data = try Self.json(payload)
-        let deadline = Self.deadline(of: payload)
+        let deadline = payload.deadline
         // One statement: the roster check, the record, its history row and its outbox row.
         let row = try conn.query(
             """
@@ -196,14 +196,5 @@ public struct RecordStore: Sendable {
 
     static func jsonString(_ text: String) -> String {
         String(decoding: try! JSONEncoder().encode(text), as: UTF8.self)
-    }
-
-    static func deadline(of payload: EventData) -> Timestamp? {
-        switch payload {
-        case .hazardFound(let h): h.deadline
-        case .disputeFound(let d): d.deadline
-        case .securityProblemFound(let p): p.deadline
-        default: nil
-        }
     }
 }

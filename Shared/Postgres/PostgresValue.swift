@@ -172,12 +172,69 @@ public struct PostgresArray<Element: PostgresEncodable>: PostgresEncodable {
     }
 }
 
-/// A `timestamptz` parameter from microseconds since 1970 (UTC), written without a detour
-/// through calendars and strings: `2026-03-01 01:00:00.000123+00`.
-public struct PostgresTimestamp: PostgresEncodable, Hashable {
+/// A `timestamptz` as microseconds since 1970 (UTC), written without a detour through calendars
+/// and strings (`2026-03-01 01:00:00.000123+00`), and read from the text Postgres sends in its ISO
+/// style in any session time zone (`2026-03-01 09:00:00.5+08`, `1969-12-31 19:00:00-05`, `… +05:30`).
+public struct PostgresTimestamp: PostgresEncodable, PostgresDecodable, Hashable {
     public var unixMicros: Int64
 
     public init(unixMicros: Int64) { self.unixMicros = unixMicros }
+
+    public init(postgresText text: String) throws(PostgresError) {
+        let b = Array(text.utf8)
+        func fail() -> PostgresError { PostgresError(.decoding, message: "\"\(text)\" is not a timestamptz in the ISO style") }
+        func number(_ range: Range<Int>) throws(PostgresError) -> Int64 {
+            guard range.upperBound <= b.count else { throw fail() }
+            var n: Int64 = 0
+            for i in range {
+                guard b[i] >= 48 && b[i] <= 57 else { throw fail() }
+                n = n * 10 + Int64(b[i] - 48)
+            }
+            return n
+        }
+        // YYYY-MM-DD HH:MM:SS[.f…][±HH[:MM[:SS]]]
+        guard b.count >= 19, b[4] == UInt8(ascii: "-"), b[7] == UInt8(ascii: "-"), b[10] == UInt8(ascii: " "),
+            b[13] == UInt8(ascii: ":"), b[16] == UInt8(ascii: ":")
+        else { throw fail() }
+        let (year, month, day) = (try number(0..<4), try number(5..<7), try number(8..<10))
+        let (hour, minute, second) = (try number(11..<13), try number(14..<16), try number(17..<19))
+        var i = 19
+        var micros: Int64 = 0
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            var scale: Int64 = 100_000
+            while i < b.count, b[i] >= 48 && b[i] <= 57 {
+                micros += Int64(b[i] - 48) * scale
+                scale /= 10
+                i += 1
+            }
+        }
+        var offsetSeconds: Int64 = 0
+        if i < b.count {
+            guard b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") else { throw fail() }
+            let sign: Int64 = b[i] == UInt8(ascii: "-") ? -1 : 1
+            var parts: [Int64] = []
+            var at = i + 1
+            while parts.count < 3 {
+                parts.append(try number(at..<(at + 2)))
+                at += 2
+                guard at < b.count else { break }
+                guard b[at] == UInt8(ascii: ":") else { throw fail() }
+                at += 1
+            }
+            guard at >= b.count else { throw fail() }
+            offsetSeconds = sign * (parts[0] * 3_600 + (parts.count > 1 ? parts[1] * 60 : 0) + (parts.count > 2 ? parts[2] : 0))
+        }
+        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61 else { throw fail() }
+        // Howard Hinnant's days_from_civil.
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        unixMicros = ((days * 86_400 + hour * 3_600 + minute * 60 + second) - offsetSeconds) * 1_000_000 + micros
+    }
 
     public var postgresText: String {
         var buffer: [UInt8] = []

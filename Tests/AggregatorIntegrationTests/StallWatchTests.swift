@@ -28,7 +28,7 @@ import Testing
         // Caught up: idle is not stalled, however long ago the last batch.
         let (idle, idleState) = watch(db)
         idleState.snapshot.withLock {
-            $0.assignment = [partition]; $0.highWatermarks = [partition: 40]; $0.startedAt = Date(timeIntervalSinceNow: -600)
+            $0.assignment = [partition]; $0.highWatermarks = [partition: 40]; $0.startedAt = WallClock.system.now() - .seconds(600)
         }
         await idle.judge()
         #expect(idleState.snapshot.withLock { $0.stall } == nil)

@@ -149,8 +149,8 @@ struct CommandCenterController: Sendable {
     }
 
     func qualityReport() async throws -> QualityReport {
-        let consumer = consumer.snapshot.withLock { $0 }
-        return try await db.withConnection { try QualityReport.load(consumer: consumer, on: $0) }
+        let (consumer, now) = (consumer.snapshot.withLock { $0 }, consumer.clock.now())
+        return try await db.withConnection { try QualityReport.load(consumer: consumer, now: now, on: $0) }
     }
 
     /// Runs `body` in one read-only snapshot, so every figure of an answer sees the same facts.
@@ -175,10 +175,13 @@ struct CommandCenterController: Sendable {
 /// `from` (a date: start of that day, +08:00), `asOf` and `knownAt` (a date: end of that day,
 /// +08:00, or an RFC 3339 time), `county`.
 enum QueryWindow {
-    static func parse(_ query: some Sequence<(key: Substring, value: Substring)>) throws -> ComplianceQueries.Window {
+    static func parse(
+        _ query: some Sequence<(key: Substring, value: Substring)>, now: Timestamp = WallClock.system.now()
+    ) throws
+        -> ComplianceQueries.Window
+    {
         var values: [String: String] = [:]
         for (key, value) in query { values[String(key)] = String(value) }
-        let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
         let asOf = try values["asOf"].map { try instant($0, name: "asOf", endOfDay: true) } ?? now
         let knownAt = try values["knownAt"].map { try instant($0, name: "knownAt", endOfDay: true) }
         let from =

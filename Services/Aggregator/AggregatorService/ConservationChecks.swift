@@ -69,7 +69,7 @@ struct ConservationChecks: Service {
     }
 
     static func check(_ queries: ComplianceQueries, on conn: PostgresConnection) throws -> [Outcome] {
-        let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        let now = WallClock.system.now()
         let newest = try conn.query("SELECT (extract(epoch FROM max(newest_fact)) * 1000000)::bigint FROM feeds")[0].decode(0, as: Int64?.self)
         let asOf = max(now, Timestamp(unixMicros: newest ?? now.unixMicros))
         let window = ComplianceQueries.Window(from: ChinaCalendar.startOfYear(ChinaCalendar.year(asOf)), asOf: asOf, knownAt: nil, county: nil)

@@ -50,24 +50,31 @@ final class ConsumerState: Sendable {
     struct Snapshot: Sendable {
         /// The partitions this instance holds.
         var assignment: [TopicPartition] = []
-        var lastBatchAt: Date?
-        /// When the consumer (last) began: with nothing applied yet, progress is counted from then.
-        var startedAt = Date()
+        var lastBatchAt: Timestamp?
+        /// When the consumer began: with nothing applied yet, progress is counted from then.
+        var startedAt: Timestamp
         /// The partitions' high watermarks as the consumer last saw them.
         var highWatermarks: [TopicPartition: Int64] = [:]
         /// When the consume loop stopped on an error and started again (the last hour's), and the last error.
-        var restarts: [Date] = []
+        var restarts: [Timestamp] = []
         var restartCount = 0
         var lastError: String?
-        var lastErrorAt: Date?
+        var lastErrorAt: Timestamp?
         /// Why the consumer counts as stalled, as `StallWatch` last judged it.
         var stall: StallWatch.Stall?
     }
 
-    let snapshot = Mutex(Snapshot())
+    let clock: WallClock
+    let snapshot: Mutex<Snapshot>
+
+    init(clock: WallClock = .system) {
+        self.clock = clock
+        snapshot = Mutex(Snapshot(startedAt: clock.now()))
+    }
 
     func applied() {
-        snapshot.withLock { $0.lastBatchAt = Date() }
+        let now = clock.now()
+        snapshot.withLock { $0.lastBatchAt = now }
     }
 
     func assigned(_ partitions: Set<TopicPartition>) {
@@ -79,9 +86,9 @@ final class ConsumerState: Sendable {
     }
 
     func restarted(after error: any Error) {
-        let now = Date()
+        let now = clock.now()
         snapshot.withLock { s in
-            s.restarts = s.restarts.filter { now.timeIntervalSince($0) < 3_600 } + [now]
+            s.restarts = s.restarts.filter { now - $0 < .seconds(3_600) } + [now]
             s.restartCount += 1
             s.lastError = String("\(error)".prefix(1_000))
             s.lastErrorAt = now

@@ -67,7 +67,7 @@ enum RosterBook {
                 actor.name, actor.via.rawValue,
             ])
         try ViewMaintenance.applyRoster(before: changed.map { ($0.code.rawValue, stored[$0.code.rawValue]?.entry) }, on: conn)
-        let now = Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        let now = WallClock.system.now()
         try Outbox.append(changed.map { (EventData.subjectUpserted($0), $0.code) }, time: now, on: conn)
         try releaseQuarantined(changed.filter { stored[$0.code.rawValue] == nil }.map(\.code.rawValue), on: conn)
         return changes

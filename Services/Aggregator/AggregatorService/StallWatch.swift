@@ -1,3 +1,4 @@
+import EventContract
 import Foundation
 import Kafka
 import Logging
@@ -55,17 +56,17 @@ final class StallWatch: Service, Sendable {
     func judge() async {
         let snapshot = state.snapshot.withLock { $0 }
         var stall: Stall?
-        let now = Date()
-        let lastMinute = snapshot.restarts.filter { now.timeIntervalSince($0) < 60 }.count
+        let now = state.clock.now()
+        let lastMinute = snapshot.restarts.filter { now - $0 < .seconds(60) }.count
         if lastMinute > configuration.maxRestartsPerMinute {
             stall = Stall(reason: .restarting, detail: "the consumer restarted \(lastMinute) times in the last minute; last error: \(snapshot.lastError ?? "none")")
         } else if let waiting = try? await lag(snapshot), waiting > 0 {
             let since = snapshot.lastBatchAt ?? snapshot.startedAt
-            let idle = now.timeIntervalSince(since)
-            if idle >= Double(configuration.stallAfter.components.seconds) {
+            let idle = now - since
+            if idle >= configuration.stallAfter {
                 stall = Stall(
                     reason: .noProgress,
-                    detail: "nothing applied for \(Int(idle)) s while \(waiting) events wait"
+                    detail: "nothing applied for \(idle.components.seconds) s while \(waiting) events wait"
                         + (snapshot.lastError.map { "; last error: \($0)" } ?? ""))
             }
         }

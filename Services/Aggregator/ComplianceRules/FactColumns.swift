@@ -23,13 +23,14 @@ public struct FactColumns: Sendable {
             (category, persons, channel, origin) = (p.category, p.persons, p.channel.rawValue, p.origin.rawValue)
             (lodgedLevel, collective) = (p.lodgedLevel.rawValue, p.collective)
         case .petitionProxied(let p): level = p.level.rawValue
-        case .disputeFound(let d): (category, deadline) = (d.category, d.deadline)
-        case .hazardFound(let h): (category, deadline) = (h.category, h.deadline)
+        case .disputeFound(let d): category = d.category
+        case .hazardFound(let h): category = h.category
         case .accidentReported(let a): (kind, deaths, injuries) = (a.kind, a.deaths, a.injuries)
         case .caseFiled(let c): (kind, category, majorImpact) = (c.kind.rawValue, c.category.rawValue, c.majorImpact)
-        case .securityProblemFound(let s): (category, deadline) = (s.category, s.deadline)
+        case .securityProblemFound(let s): category = s.category
         case .petitionResolved, .disputeResolved, .hazardRectified, .caseSolved, .securityProblemResolved, .subjectUpserted, .voided: break
         }
+        deadline = data.deadline
     }
 
     subscript(column: TextColumn) -> String? {

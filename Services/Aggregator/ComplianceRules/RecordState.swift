@@ -40,10 +40,7 @@ public struct RecordState: Sendable, Equatable {
         switch event.data {
         case .petitionRegistered(let p):
             register(event) { ($0.persons, $0.online, $0.origin) = (p.persons, p.channel == .online, p.origin) }
-        case .disputeFound(let d): register(event) { $0.deadline = d.deadline }
-        case .hazardFound(let h): register(event) { $0.deadline = h.deadline }
-        case .securityProblemFound(let s): register(event) { $0.deadline = s.deadline }
-        case .accidentReported: register(event) { _ in }
+        case .disputeFound, .hazardFound, .securityProblemFound, .accidentReported: register(event) { _ in }
         case .caseFiled(let c): register(event) { $0.criminal = c.kind == .criminal }
         case .petitionProxied(let p):
             proxyLevel = max(proxyLevel, Metric.proxyRank(p.level))
@@ -61,6 +58,7 @@ public struct RecordState: Sendable, Equatable {
         entity = event.type.entity
         registeredAt = event.time
         registeredEvent = event.id
+        deadline = event.data.deadline
         breach = Zero.breached(by: event.data)
         details(&self)
     }

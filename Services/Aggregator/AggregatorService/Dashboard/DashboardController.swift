@@ -87,7 +87,7 @@ struct DashboardController: Sendable {
         values["isOffice"] = session.isOffice
         let body = library.render(values, withTemplate: rendered.template) ?? ""
         if request.headers[HTTPField.Name("X-Partial")!] == "main" { return Self.html(body) }
-        let today = Display.date(Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000)).description)
+        let today = Display.date(WallClock.system.now().description)
         var keep: [[String: String]] = []
         for (key, value) in request.uri.queryParameters where key != "asOf" && key != "page" { keep.append(["name": String(key), "value": String(value)]) }
         let layout: [String: Any] = [
@@ -101,7 +101,7 @@ struct DashboardController: Sendable {
                     "keep": keep, "asOfDate": Display.date(window.asOf.description), "today": today, "historical": pageContext.historical,
                     "keepQuery": keep.map { "\($0["name"]!)=\(Self.percentEncoded($0["value"]!))" }.joined(separator: "&"),
                 ] as [String: Any] : false,
-            "live": !pageContext.historical && picker, "updated": Display.time(Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000)).description),
+            "live": !pageContext.historical && picker, "updated": Display.time(WallClock.system.now().description),
             "stalled": live.status().stalled, "lastApplied": live.status().lastApplied,
             "asOfLabel": pageContext.historical ? Display.date(window.asOf.description) : "现在",
         ]

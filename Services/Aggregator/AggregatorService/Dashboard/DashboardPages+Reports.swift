@@ -16,7 +16,7 @@ extension DashboardController {
         return (
             "排名通报", "reports",
             [
-                "today": Display.date(Timestamp(unixMicros: Int64(Date().timeIntervalSince1970 * 1_000_000)).description),
+                "today": Display.date(WallClock.system.now().description),
                 "saved": saved.map {
                     [
                         "id": $0.id, "asOf": Display.date($0.asOf), "savedAt": Display.time($0.savedAt), "savedBy": $0.savedBy,

@@ -49,7 +49,7 @@ final class LiveUpdates: Service, Sendable {
     /// Whether this instance's consumer is stalled (`StallWatch`), and when it last applied a batch (China time).
     func status() -> (stalled: Bool, lastApplied: String) {
         let snapshot = consumer.snapshot.withLock { $0 }
-        let last = snapshot.lastBatchAt.map { Display.time(Timestamp($0)) } ?? "—"
+        let last = snapshot.lastBatchAt.map { Display.time($0) } ?? "—"
         return (snapshot.stall != nil, last)
     }
 

@@ -2,6 +2,7 @@ import ComplianceRules
 import EventContract
 import HTTPTypes
 import Postgres
+import ServiceRuntime
 import ServiceSupport
 
 /// The problem ledger (问题台账): the disputes, hazards and public-security problems registered in
@@ -98,15 +99,14 @@ enum ProblemLedger {
                 WHERE entity IN \(ProblemKind.entitiesSQL) AND voided_at IS NULL AND registered_at BETWEEN $1 AND $2
                     AND ($4::text IS NULL OR entity = $4) AND ($5::text IS NULL OR county = $5)
             )
-            SELECT record_id::text, entity, subject, county, registered_event::text,
-                (extract(epoch FROM registered_at) * 1000000)::bigint, (extract(epoch FROM due) * 1000000)::bigint,
-                (extract(epoch FROM resolved_at) * 1000000)::bigint, open, open AND due < $2 AS overdue, count(*) OVER ()
+            SELECT record_id::text, entity, subject, county, registered_event::text, registered_at, due, resolved_at, open,
+                open AND due < $2 AS overdue, count(*) OVER ()
             FROM ledger
             WHERE ($6::text IS NULL OR open = ($6 = 'open')) AND ($7::boolean IS NULL OR (open AND due < $2) = $7)
             ORDER BY registered_at DESC, record_id LIMIT $8 OFFSET $9
             """,
             [
-                w.from.description, w.asOf.description, days, q.kind?.rawValue, w.county, q.status?.rawValue, q.overdue,
+                w.from, w.asOf, days, q.kind?.rawValue, w.county, q.status?.rawValue, q.overdue,
                 q.pageSize, (q.page - 1) * q.pageSize,
             ])
         var total = 0
@@ -115,16 +115,16 @@ enum ProblemLedger {
             let open: Bool = try row.decode(8)
             return Item(
                 recordId: try row.decode(0), kind: ProblemKind(rawValue: try row.decode(1))!, subject: try row.decode(2),
-                county: try row.decode(3), eventId: try row.decode(4), registeredAt: Timestamp(unixMicros: try row.decode(5)),
-                due: Timestamp(unixMicros: try row.decode(6)),
-                resolvedAt: open ? nil : Timestamp(unixMicros: try row.decode(7)), overdue: try row.decode(9))
+                county: try row.decode(3), eventId: try row.decode(4), registeredAt: try row.decode(5),
+                due: try row.decode(6),
+                resolvedAt: open ? nil : try row.decode(7), overdue: try row.decode(9))
         }
         if rows.isEmpty && q.page > 1 {
             total = try conn.query(
                 """
                 SELECT count(*) FROM record_state WHERE entity IN \(ProblemKind.entitiesSQL) AND voided_at IS NULL
                     AND registered_at BETWEEN $1 AND $2 AND ($3::text IS NULL OR entity = $3) AND ($4::text IS NULL OR county = $4)
-                """, [w.from.description, w.asOf.description, q.kind?.rawValue, w.county])[0].decode(0)
+                """, [w.from, w.asOf, q.kind?.rawValue, w.county])[0].decode(0)
         }
         return Page(from: w.from, asOf: w.asOf, page: q.page, pageSize: q.pageSize, total: total, items: items)
     }

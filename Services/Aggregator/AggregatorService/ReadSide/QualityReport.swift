@@ -1,6 +1,7 @@
 import EventContract
 import Foundation
 import Postgres
+import ServiceRuntime
 
 /// Data quality (数据质量): the quarantine, gaps in the departments' sequence numbers, each feed's
 /// freshness, offsets and lag, the conservation checks, offsets that can no longer be read, and
@@ -92,13 +93,13 @@ struct QualityReport: Sendable, Encodable {
         var lastErrorAt: Timestamp?
         var stalled: Stalled?
 
-        init(_ s: ConsumerState.Snapshot, now: Date = Date()) {
+        init(_ s: ConsumerState.Snapshot, now: Timestamp) {
             assignment = s.assignment.map(\.description)
-            lastBatchAt = s.lastBatchAt.map(Timestamp.init)
+            lastBatchAt = s.lastBatchAt
             restarts = s.restartCount
-            restartsLastHour = s.restarts.filter { now.timeIntervalSince($0) < 3_600 }.count
+            restartsLastHour = s.restarts.filter { now - $0 < .seconds(3_600) }.count
             lastError = s.lastError
-            lastErrorAt = s.lastErrorAt.map(Timestamp.init)
+            lastErrorAt = s.lastErrorAt
             stalled = s.stall.map { Stalled(reason: $0.reason.rawValue, detail: $0.detail) }
         }
 
@@ -123,18 +124,17 @@ struct QualityReport: Sendable, Encodable {
     var unreadableOffsets: [Unreadable]
     var thisInstance: Instance
 
-    static func load(consumer: ConsumerState.Snapshot, on conn: PostgresConnection) throws -> QualityReport {
-        func time(_ micros: Int64) -> Timestamp { Timestamp(unixMicros: micros) }
+    static func load(consumer: ConsumerState.Snapshot, now: Timestamp, on conn: PostgresConnection) throws -> QualityReport {
         return QualityReport(
             quarantine: try conn.query(
                 """
-                SELECT id, topic, partition, "offset", kind, reason, subject, (extract(epoch FROM received_at) * 1000000)::bigint, released_at IS NOT NULL
+                SELECT id, topic, partition, "offset", kind, reason, subject, received_at, released_at IS NOT NULL
                 FROM quarantine ORDER BY id DESC LIMIT 200
                 """
             ).map { row in
                 Quarantined(
                     id: try row.decode(0), topic: try row.decode(1), partition: try row.decode(2), offset: try row.decode(3),
-                    kind: try row.decode(4), reason: try row.decode(5), subject: try row.decode(6), receivedAt: time(try row.decode(7)),
+                    kind: try row.decode(4), reason: try row.decode(5), subject: try row.decode(6), receivedAt: try row.decode(7),
                     released: try row.decode(8))
             },
             sequenceGaps: try SequenceRuns.gaps(on: conn).map { gap in
@@ -144,39 +144,32 @@ struct QualityReport: Sendable, Encodable {
             },
             freshness: try conn.query(
                 """
-                SELECT source, (extract(epoch FROM last_applied_at) * 1000000)::bigint, (extract(epoch FROM newest_fact) * 1000000)::bigint, facts
+                SELECT source, last_applied_at, newest_fact, facts
                 FROM feeds ORDER BY source
                 """
             ).map { row in
-                Feed(source: try row.decode(0), lastAppliedAt: time(try row.decode(1)), newestFactTime: time(try row.decode(2)), facts: try row.decode(3))
+                Feed(source: try row.decode(0), lastAppliedAt: try row.decode(1), newestFactTime: try row.decode(2), facts: try row.decode(3))
             },
             offsets: try conn.query("SELECT topic, partition, next_offset, high_watermark FROM consumer_offsets ORDER BY topic, partition").map { row in
                 Offset(topic: try row.decode(0), partition: try row.decode(1), nextOffset: try row.decode(2), highWatermark: try row.decode(3))
             },
             conservationChecks: try conn.query(
                 """
-                SELECT name, ok, detail, (extract(epoch FROM checked_at) * 1000000)::bigint FROM conservation_checks ORDER BY name
+                SELECT name, ok, detail, checked_at FROM conservation_checks ORDER BY name
                 """
             ).map { row in
-                Check(name: try row.decode(0), ok: try row.decode(1), detail: try row.decode(2), checkedAt: time(try row.decode(3)))
+                Check(name: try row.decode(0), ok: try row.decode(1), detail: try row.decode(2), checkedAt: try row.decode(3))
             },
             unreadableOffsets: try conn.query(
                 """
-                SELECT topic, partition, from_offset, to_offset, (extract(epoch FROM noticed_at) * 1000000)::bigint
+                SELECT topic, partition, from_offset, to_offset, noticed_at
                 FROM offsets_unreadable ORDER BY noticed_at DESC LIMIT 200
                 """
             ).map { row in
                 Unreadable(
                     topic: try row.decode(0), partition: try row.decode(1), from: try row.decode(2), to: try row.decode(3),
-                    noticedAt: time(try row.decode(4)))
+                    noticedAt: try row.decode(4))
             },
-            thisInstance: Instance(consumer))
-    }
-}
-
-extension Timestamp {
-    /// The instant of a `Date`, shown in China Standard Time.
-    init(_ date: Date) {
-        self.init(unixMicros: Int64(date.timeIntervalSince1970 * 1_000_000))
+            thisInstance: Instance(consumer, now: now))
     }
 }

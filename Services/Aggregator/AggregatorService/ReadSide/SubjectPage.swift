@@ -1,6 +1,7 @@
 import ComplianceRules
 import EventContract
 import Postgres
+import ServiceRuntime
 
 /// One subject (a row of the roster) in a window: its three zeros with the events behind each
 /// breach, and every change of its roster entry. Read by `GET /api/v1/subjects/:code` and the
@@ -96,28 +97,28 @@ struct SubjectPage: Sendable, Encodable {
                 WHERE subject = $4 AND \(Zero.behindBreachesSQL)
                     AND occurred_at <= $2 AND ($3::timestamptz IS NULL OR recorded_at <= $3)
             )
-            SELECT event_id::text, type, (extract(epoch FROM occurred_at) * 1000000)::bigint, event, \(Zero.breachedZeroSQL)
+            SELECT event_id::text, type, occurred_at, event, \(Zero.breachedZeroSQL)
             FROM f
             WHERE type IN \(Zero.registrationsSQL) AND occurred_at >= $1
                 AND record_id NOT IN (SELECT record_id FROM f WHERE type LIKE '%.voided')
             ORDER BY occurred_at
-            """, [window.from.description, window.asOf.description, window.knownAt?.description, code])
+            """, [window.from, window.asOf, window.knownAt, code])
         {
             guard let zero = try fact.decode(4, as: String?.self).flatMap(Zero.init(rawValue:)) else { continue }
             page.zeros[zero, default: ZeroState(events: [])].events.append(
                 Behind(
-                    eventId: try fact.decode(0), type: try fact.decode(1), time: Timestamp(unixMicros: try fact.decode(2)),
+                    eventId: try fact.decode(0), type: try fact.decode(1), time: try fact.decode(2),
                     data: try Self.payload(of: try fact.decode(3))))
         }
         page.changes = try conn.query(
             """
-            SELECT (extract(epoch FROM v.recorded_at) * 1000000)::bigint, c.changed_by, c.changed_via, c.name, v.type, v.county, c.township, v.active
+            SELECT v.recorded_at, c.changed_by, c.changed_via, c.name, v.type, v.county, c.township, v.active
             FROM subject_versions v LEFT JOIN subject_changes c ON c.version_id = v.id
             WHERE v.code = $1 ORDER BY v.recorded_at DESC, v.id DESC LIMIT 100
             """, [code]
         ).map { v in
             Change(
-                at: Timestamp(unixMicros: try v.decode(0)), by: try v.decode(1),
+                at: try v.decode(0), by: try v.decode(1),
                 via: try v.decode(2), name: try v.decode(3),
                 type: try v.decode(4), county: try v.decode(5), township: try v.decode(6), active: try v.decode(7))
         }
