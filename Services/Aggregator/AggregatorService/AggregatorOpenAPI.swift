@@ -1,3 +1,4 @@
+import ComplianceRules
 import EventContract
 import ServiceSupport
 
@@ -97,7 +98,7 @@ enum AggregatorOpenAPI {
                     "summary": "The problem ledger: disputes, hazards and public-security problems registered in the window, newest first",
                     "parameters": .array(
                         window + [
-                            ["name": "kind", "in": "query", "required": false, "schema": ["type": "string", "enum": ["dispute", "hazard", "security_problem"]]],
+                            ["name": "kind", "in": "query", "required": false, "schema": ["type": "string", "enum": .array(ProblemKind.allCases.map { .string($0.rawValue) })]],
                             ["name": "status", "in": "query", "required": false, "schema": ["type": "string", "enum": ["open", "resolved"]]],
                             ["name": "overdue", "in": "query", "required": false, "schema": ["type": "string", "enum": ["true", "false"]]],
                             ["name": "page", "in": "query", "required": false, "schema": ["type": "integer", "minimum": 1, "maximum": 1_000_000]],

@@ -20,7 +20,8 @@ struct DashboardResources: Sendable {
     ]
 
     init() throws {
-        guard let folder = Bundle.module.resourceURL?.appendingPathComponent("Resources") else {
+        // The copied `Resources` folder, found by a file in it (where a bundle keeps its resources differs by platform).
+        guard let folder = Bundle.module.url(forResource: "dashboard", withExtension: "js", subdirectory: "Resources")?.deletingLastPathComponent() else {
             throw Missing(description: "the aggregator's resource bundle is missing (ThreeZero_AggregatorService.resources beside the binary)")
         }
         func read(_ path: String) throws -> String {
