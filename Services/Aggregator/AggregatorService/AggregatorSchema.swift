@@ -99,7 +99,7 @@ enum AggregatorSchema {
                 );
                 CREATE INDEX quarantine_waiting ON quarantine (subject) WHERE kind = 'unknown_subject' AND released_at IS NULL;
                 """),
-        ] + [IntakeSchema.migrations[1]].map { Migration(4, "roster outbox", $0.sql) } + [
+            Migration(4, "roster outbox", IntakeSchema.outbox),
             Migration(
                 5, "maintained view",
                 """
