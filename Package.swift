@@ -101,10 +101,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Shared/ServiceRuntime", swiftSettings: swiftSettings),
+        // Publishing: the outbox and its relay, for every service that publishes (the departments,
+        // and the aggregator for the roster).
+        .target(
+            name: "Publishing",
+            dependencies: [
+                "EventContract", "Kafka", "Postgres",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Publishing", swiftSettings: swiftSettings),
         .target(
             name: "Intake",
             dependencies: [
-                "EventContract", "Kafka", "Postgres", "ServiceRuntime", "ServiceSupport",
+                "EventContract", "Kafka", "Postgres", "Publishing", "ServiceRuntime", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -147,7 +158,7 @@ let package = Package(
         .target(
             name: "AggregatorService",
             dependencies: [
-                "ComplianceRules", "Divisions", "EventContract", "Intake", "Kafka", "Postgres", "ServiceRuntime", "ServiceSupport",
+                "ComplianceRules", "Divisions", "EventContract", "Kafka", "Postgres", "Publishing", "ServiceRuntime", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Mustache", package: "swift-mustache"),
@@ -204,7 +215,7 @@ let package = Package(
         .testTarget(
             name: "DepartmentIntegrationTests",
             dependencies: [
-                "PetitionsService", "HazardsService", "CasesService", "Intake", "ServiceSupport", "TestSupport", "EventContract",
+                "PetitionsService", "HazardsService", "CasesService", "Intake", "Publishing", "ServiceSupport", "TestSupport", "EventContract",
                 "Kafka", "Postgres", .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/DepartmentIntegrationTests", swiftSettings: swiftSettings),

@@ -4,6 +4,7 @@ import Hummingbird
 import Kafka
 import Logging
 import Postgres
+import Publishing
 import ServiceRuntime
 import ServiceSupport
 

@@ -1,4 +1,5 @@
 import Postgres
+import Publishing
 
 /// The tables every department service keeps in its own database: records with their history,
 /// the outbox, idempotency keys, and the local copy of the roster.
@@ -36,7 +37,7 @@ public enum IntakeSchema {
             );
             CREATE INDEX record_history_by_record ON record_history (record_id, id);
             """),
-        Migration(2, "outbox", outbox),
+        Migration(2, "outbox", OutboxSchema.outbox),
         Migration(
             3, "idempotency keys",
             """
@@ -69,40 +70,10 @@ public enum IntakeSchema {
                 PRIMARY KEY (topic, partition)
             );
             """),
-        Migration(5, "outbox partitions", outboxPartitions),
+        Migration(5, "outbox partitions", OutboxSchema.partitions),
     ]
 
     /// The last offset acknowledged on each partition of the relay's topic: a restarted relay still
     /// knows where it published, to notice a broker that lost those partitions.
-    /// The outbox and the relay's lease: the departments' and the aggregator's (for the roster) alike.
-    public static let outbox = """
-        CREATE TABLE outbox (
-            position bigserial PRIMARY KEY,
-            event_id uuid NOT NULL UNIQUE,
-            type text NOT NULL,
-            subject text NOT NULL,
-            time text NOT NULL,
-            data jsonb NOT NULL,
-            created_at timestamptz NOT NULL DEFAULT now(),
-            -- the event's `sequence`, given when it is first published (gap-free per source)
-            sequence bigint UNIQUE,
-            published_at timestamptz
-        );
-        CREATE INDEX outbox_unpublished ON outbox (position) WHERE published_at IS NULL;
-        -- One relay publishes at a time: whoever holds the lease.
-        CREATE TABLE outbox_relay (
-            id integer PRIMARY KEY CHECK (id = 1),
-            next_sequence bigint NOT NULL,
-            leader text,
-            lease_until timestamptz
-        );
-        INSERT INTO outbox_relay (id, next_sequence) VALUES (1, 1);
-        """
 
-    public static let outboxPartitions = """
-        CREATE TABLE outbox_partitions (
-            partition integer PRIMARY KEY,
-            last_offset bigint NOT NULL
-        );
-        """
 }

@@ -2,6 +2,7 @@ import EventContract
 import Foundation
 import HTTPTypes
 import Postgres
+import Publishing
 import ServiceSupport
 
 /// Writes and reads records. Every change is one transaction: the record, its history row, and
@@ -188,11 +189,7 @@ public struct RecordStore: Sendable {
 
     static func parse(_ json: String) throws -> JSONValue { try JSONParser.parse(json.utf8) }
 
-    static func json(_ data: EventData) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(data), as: UTF8.self)
-    }
+    static func json(_ data: EventData) throws -> String { try Outbox.json(data) }
 
     static func jsonString(_ text: String) -> String {
         String(decoding: try! JSONEncoder().encode(text), as: UTF8.self)

@@ -7,6 +7,7 @@ import TestSupport
 import Testing
 
 @testable import Intake
+@testable import Publishing
 
 /// Two relays of one department, the leader able to reach Postgres but not the broker: it gives
 /// its lease up after a bounded time, reports not ready with the reason, and the other instance

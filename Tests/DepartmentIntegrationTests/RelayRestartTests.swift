@@ -7,6 +7,7 @@ import TestSupport
 import Testing
 
 @testable import Intake
+@testable import Publishing
 
 /// A relay that starts after the broker lost its data, and publishes a new event before its
 /// first idle check: the topic is not empty any more, but the partitions the relay's earlier life

@@ -3,10 +3,10 @@ import Crypto
 import EventContract
 import Foundation
 import Hummingbird
-import Intake
 import Kafka
 import Logging
 import Postgres
+import Publishing
 import ServiceRuntime
 import ServiceSupport
 import Synchronization

@@ -1,6 +1,6 @@
 import ComplianceRules
-import Intake
 import Postgres
+import Publishing
 
 /// The aggregator's database: the roster it owns, every applied event (facts, with the time of
 /// the fact and the time it was recorded, so any figure can be asked as of a date and as known at
@@ -99,7 +99,7 @@ enum AggregatorSchema {
                 );
                 CREATE INDEX quarantine_waiting ON quarantine (subject) WHERE kind = 'unknown_subject' AND released_at IS NULL;
                 """),
-            Migration(4, "roster outbox", IntakeSchema.outbox),
+            Migration(4, "roster outbox", OutboxSchema.outbox),
             Migration(
                 5, "maintained view",
                 """
@@ -172,7 +172,7 @@ enum AggregatorSchema {
                 );
                 """),
             Migration(6, "views for BI tools", biViews),
-            Migration(7, "roster outbox partitions", IntakeSchema.outboxPartitions),
+            Migration(7, "roster outbox partitions", OutboxSchema.partitions),
             // The subject page reads a subject's breaching registrations and voids (~6 % of the facts
             // in a simulated year); indexing every fact by subject cost a replay ~4 µs per event.
             Migration(

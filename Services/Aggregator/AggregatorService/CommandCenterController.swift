@@ -4,10 +4,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
-import Intake
 import Kafka
 import NIOCore
 import Postgres
+import Publishing
 import ServiceSupport
 import Synchronization
 

@@ -59,7 +59,7 @@ struct ComplianceQueries: Sendable {
         var counties: [String: Figures] = [:]
         for row in rows {
             let (county, metric, value): (String, String, Int64) = (try row.decode(0), try row.decode(1), try row.decode(2))
-            if case .openDue(let kind, let month)? = Metric(name: metric) {
+            if metric.hasPrefix("open_due."), case .openDue(let kind, let month)? = Metric(name: metric) {
                 if month < thisMonth { counties[county, default: Figures()].add(Metric.overdue(kind).name, value) }
             } else {
                 counties[county, default: Figures()].add(metric, value)

@@ -1,7 +1,7 @@
 import EventContract
 import Foundation
-import Intake
 import Postgres
+import Publishing
 
 /// The roster of creation subjects (动态摸排) the command center keeps: every change is stored,
 /// published to the compacted roster topic through the outbox, and releases the events that

@@ -16,15 +16,17 @@ public enum Zero: String, Sendable, Hashable, CaseIterable, Comparable {
     /// - 零案件: a criminal case, or a public-order case of major impact.
     public var breachRule: Condition {
         switch self {
-        case .petition: .any([.textIsNot(.lodgedLevel, LodgedLevel.unit.rawValue), .flag(.collective)])
-        case .accident: .sumAtLeast([.deaths, .injuries], 1)
-        case .case:
-            .any([
-                .textIs(.kind, CaseKind.criminal.rawValue),
-                .all([.textIs(.kind, CaseKind.publicOrder.rawValue), .flag(.majorImpact)]),
-            ])
+        case .petition: Self.petitionRule
+        case .accident: Self.accidentRule
+        case .case: Self.caseRule
         }
     }
+
+    private static let petitionRule = Condition.any([.textIsNot(.lodgedLevel, LodgedLevel.unit.rawValue), .flag(.collective)])
+    private static let accidentRule = Condition.sumAtLeast([.deaths, .injuries], 1)
+    private static let caseRule = Condition.any([
+        .textIs(.kind, CaseKind.criminal.rawValue), .all([.textIs(.kind, CaseKind.publicOrder.rawValue), .flag(.majorImpact)]),
+    ])
 
     public var registration: EventType {
         switch self {
@@ -52,7 +54,13 @@ public enum Zero: String, Sendable, Hashable, CaseIterable, Comparable {
 
     /// The zero an event breaches, if it is a registration that breaches one.
     public static func breached(by data: EventData) -> Zero? {
-        guard let zero = allCases.first(where: { $0.registration == data.type }) else { return nil }
+        let zero: Zero
+        switch data {
+        case .petitionRegistered: zero = .petition
+        case .accidentReported: zero = .accident
+        case .caseFiled: zero = .case
+        default: return nil
+        }
         return zero.breachRule.holds(for: FactColumns(data)) ? zero : nil
     }
 

@@ -1,4 +1,5 @@
 import EventContract
+import Foundation
 import Postgres
 
 /// The outbox: events written in the same transaction as the change they report, published later
@@ -21,7 +22,7 @@ public enum Outbox {
             """,
             [
                 PostgresArray(events.map { _ in UUIDv7.generate() }), PostgresArray(events.map(\.data.type.rawValue)),
-                PostgresArray(events.map(\.subject.rawValue)), time.description, PostgresArray(try events.map { try RecordStore.json($0.data) }),
+                PostgresArray(events.map(\.subject.rawValue)), time.description, PostgresArray(try events.map { try json($0.data) }),
             ])
     }
 
@@ -34,5 +35,12 @@ public enum Outbox {
     /// the same ids and sequence numbers (after a broker lost its data). Returns how many.
     public static func republish(fromSequence sequence: Int64, on conn: PostgresConnection) throws -> Int {
         try conn.update("UPDATE outbox SET published_at = NULL WHERE sequence >= $1 AND published_at IS NOT NULL", [sequence])
+    }
+
+    /// An event's payload as the outbox keeps it: JSON with sorted keys.
+    public static func json(_ data: EventData) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(data), as: UTF8.self)
     }
 }

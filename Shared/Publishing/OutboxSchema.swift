@@ -1,0 +1,36 @@
+/// The tables of publishing: the outbox, the relay's lease, and the partitions it published to.
+/// Every publisher's database has them — each department's, and the aggregator's (for the roster).
+public enum OutboxSchema {
+    /// The outbox and the relay's lease: the departments' and the aggregator's (for the roster) alike.
+    public static let outbox = """
+        CREATE TABLE outbox (
+            position bigserial PRIMARY KEY,
+            event_id uuid NOT NULL UNIQUE,
+            type text NOT NULL,
+            subject text NOT NULL,
+            time text NOT NULL,
+            data jsonb NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now(),
+            -- the event's `sequence`, given when it is first published (gap-free per source)
+            sequence bigint UNIQUE,
+            published_at timestamptz
+        );
+        CREATE INDEX outbox_unpublished ON outbox (position) WHERE published_at IS NULL;
+        -- One relay publishes at a time: whoever holds the lease.
+        CREATE TABLE outbox_relay (
+            id integer PRIMARY KEY CHECK (id = 1),
+            next_sequence bigint NOT NULL,
+            leader text,
+            lease_until timestamptz
+        );
+        INSERT INTO outbox_relay (id, next_sequence) VALUES (1, 1);
+        """
+
+    /// The partitions the relay published to (it notices a broker that lost them).
+    public static let partitions = """
+        CREATE TABLE outbox_partitions (
+            partition integer PRIMARY KEY,
+            last_offset bigint NOT NULL
+        );
+        """
+}
