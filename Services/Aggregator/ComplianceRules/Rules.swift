@@ -80,7 +80,7 @@ public enum Zero: String, Sendable, Hashable, CaseIterable, Comparable {
 }
 
 /// The problem kinds of the ledger (问题台账): found, resolved (or rectified), open, overdue.
-public enum ProblemKind: String, Sendable, Hashable, CaseIterable {
+public enum ProblemKind: String, Sendable, Hashable, CaseIterable, Codable {
     case dispute, hazard
     case securityProblem = "security_problem"
 

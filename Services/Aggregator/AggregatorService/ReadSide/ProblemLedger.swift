@@ -9,7 +9,7 @@ import ServiceSupport
 /// a window and not voided, newest first, with whether each was open and overdue at `asOf`. Read
 /// by `GET /api/v1/problems` and by the dashboard's ledger page alike.
 enum ProblemLedger {
-    enum Status: String, Sendable { case open, resolved }
+    enum Status: String, Sendable, Encodable { case open, resolved }
 
     struct Query: Sendable {
         var window: ComplianceQueries.Window
@@ -59,25 +59,10 @@ enum ProblemLedger {
         var eventId: String
         var registeredAt: Timestamp
         var due: Timestamp
-        /// When it was resolved, if by `asOf`.
-        var resolvedAt: Timestamp?
+        /// When it was resolved, if by `asOf` (null while open).
+        @Null var resolvedAt: Timestamp?
+        var status: Status
         var overdue: Bool
-        var status: Status { resolvedAt == nil ? .open : .resolved }
-
-        enum CodingKeys: String, CodingKey { case recordId, kind, subject, county, eventId, registeredAt, due, resolvedAt, status, overdue }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(recordId, forKey: .recordId)
-            try c.encode(kind.rawValue, forKey: .kind)
-            try c.encode(subject, forKey: .subject)
-            try c.encode(county, forKey: .county)
-            try c.encode(eventId, forKey: .eventId)
-            try c.encode(registeredAt, forKey: .registeredAt)
-            try c.encode(due, forKey: .due)
-            try c.encode(resolvedAt, forKey: .resolvedAt)  // null while open
-            try c.encode(status.rawValue, forKey: .status)
-            try c.encode(overdue, forKey: .overdue)
-        }
     }
 
     struct Page: Sendable, Encodable {
@@ -117,7 +102,7 @@ enum ProblemLedger {
                 recordId: try row.decode(0), kind: ProblemKind(rawValue: try row.decode(1))!, subject: try row.decode(2),
                 county: try row.decode(3), eventId: try row.decode(4), registeredAt: try row.decode(5),
                 due: try row.decode(6),
-                resolvedAt: open ? nil : try row.decode(7), overdue: try row.decode(9))
+                resolvedAt: open ? nil : try row.decode(7), status: open ? .open : .resolved, overdue: try row.decode(9))
         }
         if rows.isEmpty && q.page > 1 {
             total = try conn.query(

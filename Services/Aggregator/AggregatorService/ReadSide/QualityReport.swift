@@ -2,6 +2,7 @@ import EventContract
 import Foundation
 import Postgres
 import ServiceRuntime
+import ServiceSupport
 
 /// Data quality (数据质量): the quarantine, gaps in the departments' sequence numbers, each feed's
 /// freshness, offsets and lag, the conservation checks, offsets that can no longer be read, and
@@ -14,23 +15,9 @@ struct QualityReport: Sendable, Encodable {
         var offset: Int64
         var kind: String
         var reason: String
-        var subject: String?
+        @Null var subject: String?
         var receivedAt: Timestamp
         var released: Bool
-
-        enum CodingKeys: String, CodingKey { case id, topic, partition, offset, kind, reason, subject, receivedAt, released }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(id, forKey: .id)
-            try c.encode(topic, forKey: .topic)
-            try c.encode(partition, forKey: .partition)
-            try c.encode(offset, forKey: .offset)
-            try c.encode(kind, forKey: .kind)
-            try c.encode(reason, forKey: .reason)
-            try c.encode(subject, forKey: .subject)
-            try c.encode(receivedAt, forKey: .receivedAt)
-            try c.encode(released, forKey: .released)
-        }
     }
 
     struct Gap: Sendable, Encodable {
@@ -53,17 +40,14 @@ struct QualityReport: Sendable, Encodable {
         var topic: String
         var partition: Int64
         var nextOffset: Int64
-        var highWatermark: Int64?
-        var lag: Int64? { highWatermark.map { max(0, $0 - nextOffset) } }
+        @Null var highWatermark: Int64?
+        /// Events waiting: the high watermark less the next offset.
+        @Null var lag: Int64?
 
-        enum CodingKeys: String, CodingKey { case topic, partition, nextOffset, highWatermark, lag }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(topic, forKey: .topic)
-            try c.encode(partition, forKey: .partition)
-            try c.encode(nextOffset, forKey: .nextOffset)
-            try c.encode(highWatermark, forKey: .highWatermark)
-            try c.encode(lag, forKey: .lag)
+        init(topic: String, partition: Int64, nextOffset: Int64, highWatermark: Int64?) {
+            (self.topic, self.partition, self.nextOffset) = (topic, partition, nextOffset)
+            self.highWatermark = highWatermark
+            lag = highWatermark.map { max(0, $0 - nextOffset) }
         }
     }
 
@@ -86,12 +70,12 @@ struct QualityReport: Sendable, Encodable {
     struct Instance: Sendable, Encodable {
         struct Stalled: Sendable, Encodable { var reason: String; var detail: String }
         var assignment: [String]
-        var lastBatchAt: Timestamp?
+        @Null var lastBatchAt: Timestamp?
         var restarts: Int
         var restartsLastHour: Int
-        var lastError: String?
-        var lastErrorAt: Timestamp?
-        var stalled: Stalled?
+        @Null var lastError: String?
+        @Null var lastErrorAt: Timestamp?
+        @Null var stalled: Stalled?
 
         init(_ s: ConsumerState.Snapshot, now: Timestamp) {
             assignment = s.assignment.map(\.description)
@@ -101,18 +85,6 @@ struct QualityReport: Sendable, Encodable {
             lastError = s.lastError
             lastErrorAt = s.lastErrorAt
             stalled = s.stall.map { Stalled(reason: $0.reason.rawValue, detail: $0.detail) }
-        }
-
-        enum CodingKeys: String, CodingKey { case assignment, lastBatchAt, restarts, restartsLastHour, lastError, lastErrorAt, stalled }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(assignment, forKey: .assignment)
-            try c.encode(lastBatchAt, forKey: .lastBatchAt)
-            try c.encode(restarts, forKey: .restarts)
-            try c.encode(restartsLastHour, forKey: .restartsLastHour)
-            try c.encode(lastError, forKey: .lastError)
-            try c.encode(lastErrorAt, forKey: .lastErrorAt)
-            try c.encode(stalled, forKey: .stalled)
         }
     }
 

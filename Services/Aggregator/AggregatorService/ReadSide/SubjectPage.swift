@@ -2,6 +2,7 @@ import ComplianceRules
 import EventContract
 import Postgres
 import ServiceRuntime
+import ServiceSupport
 
 /// One subject (a row of the roster) in a window: its three zeros with the events behind each
 /// breach, and every change of its roster entry. Read by `GET /api/v1/subjects/:code` and the
@@ -16,40 +17,25 @@ struct SubjectPage: Sendable, Encodable {
     }
 
     struct ZeroState: Sendable, Encodable {
+        var breached: Bool
         var events: [Behind]
-        var breached: Bool { !events.isEmpty }
 
-        enum CodingKeys: String, CodingKey { case breached, events }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(breached, forKey: .breached)
-            try c.encode(events, forKey: .events)
+        init(events: [Behind]) {
+            self.events = events
+            breached = !events.isEmpty
         }
     }
 
     /// Who changed the entry, how, when, and what the subject then was (older versions may not say who).
     struct Change: Sendable, Encodable {
         var at: Timestamp
-        var by: String?
-        var via: String?
-        var name: String?
+        @Null var by: String?
+        @Null var via: String?
+        @Null var name: String?
         var type: String
         var county: String
-        var township: String?
+        @Null var township: String?
         var active: Bool
-
-        enum CodingKeys: String, CodingKey { case at, by, via, name, type, county, township, active }
-        func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(at, forKey: .at)
-            try c.encode(by, forKey: .by)
-            try c.encode(via, forKey: .via)
-            try c.encode(name, forKey: .name)
-            try c.encode(type, forKey: .type)
-            try c.encode(county, forKey: .county)
-            try c.encode(township, forKey: .township)
-            try c.encode(active, forKey: .active)
-        }
     }
 
     var code: String
@@ -90,6 +76,7 @@ struct SubjectPage: Sendable, Encodable {
             township: try row.decode(4), active: try row.decode(5),
             zeros: Dictionary(uniqueKeysWithValues: Zero.allCases.map { ($0, ZeroState(events: [])) }), changes: [])
         // The condition repeats the index predicate (`facts_behind_breaches`), so the index serves it.
+        var behind: [Zero: [Behind]] = [:]
         for fact in try conn.query(
             """
             WITH f AS (
@@ -105,11 +92,12 @@ struct SubjectPage: Sendable, Encodable {
             """, [window.from, window.asOf, window.knownAt, code])
         {
             guard let zero = try fact.decode(4, as: String?.self).flatMap(Zero.init(rawValue:)) else { continue }
-            page.zeros[zero, default: ZeroState(events: [])].events.append(
+            behind[zero, default: []].append(
                 Behind(
                     eventId: try fact.decode(0), type: try fact.decode(1), time: try fact.decode(2),
                     data: try Self.payload(of: try fact.decode(3))))
         }
+        page.zeros = Dictionary(uniqueKeysWithValues: Zero.allCases.map { ($0, ZeroState(events: behind[$0] ?? [])) })
         page.changes = try conn.query(
             """
             SELECT v.recorded_at, c.changed_by, c.changed_via, c.name, v.type, v.county, c.township, v.active
