@@ -87,7 +87,7 @@ struct DashboardController: Sendable {
         values["isOffice"] = session.isOffice
         let body = library.render(values, withTemplate: rendered.template) ?? ""
         if request.headers[HTTPField.Name("X-Partial")!] == "main" { return Self.html(body) }
-        let today = Display.date(WallClock.system.now().description)
+        let today = Display.date(WallClock.system.now())
         var keep: [[String: String]] = []
         for (key, value) in request.uri.queryParameters where key != "asOf" && key != "page" { keep.append(["name": String(key), "value": String(value)]) }
         let layout: [String: Any] = [
@@ -98,12 +98,12 @@ struct DashboardController: Sendable {
             ] as [String: Any],
             "picker": picker
                 ? [
-                    "keep": keep, "asOfDate": Display.date(window.asOf.description), "today": today, "historical": pageContext.historical,
+                    "keep": keep, "asOfDate": Display.date(window.asOf), "today": today, "historical": pageContext.historical,
                     "keepQuery": keep.map { "\($0["name"]!)=\(Self.percentEncoded($0["value"]!))" }.joined(separator: "&"),
                 ] as [String: Any] : false,
-            "live": !pageContext.historical && picker, "updated": Display.time(WallClock.system.now().description),
+            "live": !pageContext.historical && picker, "updated": Display.time(WallClock.system.now()),
             "stalled": live.status().stalled, "lastApplied": live.status().lastApplied,
-            "asOfLabel": pageContext.historical ? Display.date(window.asOf.description) : "现在",
+            "asOfLabel": pageContext.historical ? Display.date(window.asOf) : "现在",
         ]
         return Self.html(library.render(layout, withTemplate: "layout") ?? "")
     }
@@ -155,7 +155,7 @@ struct DashboardController: Sendable {
     static func present(_ value: String?) -> Any { value.map { $0 as Any } ?? false }
 
     static func period(_ w: ComplianceQueries.Window) -> String {
-        "\(Display.date(w.from.description)) 至 \(Display.date(w.asOf.description))"
+        "\(Display.date(w.from)) 至 \(Display.date(w.asOf))"
     }
 
     func errorPage(_ status: HTTPResponse.Status, _ title: String, _ detail: String) throws -> Response {

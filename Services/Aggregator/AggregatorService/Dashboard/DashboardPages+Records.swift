@@ -7,6 +7,7 @@ import Hummingbird
 import HummingbirdCore
 import Mustache
 import Postgres
+import ServiceRuntime
 import ServiceSupport
 
 /// The pages of records: a subject, the problem ledger (问题台账), data quality (数据质量).
@@ -115,14 +116,14 @@ extension DashboardController {
         let labels = ["/departments/petitions": "信访局", "/departments/hazards": "应急管理局", "/departments/cases": "公安局"]
         return try conn.query(
             """
-            SELECT source, (extract(epoch FROM last_applied_at) * 1000000)::bigint, (extract(epoch FROM newest_fact) * 1000000)::bigint, facts
+            SELECT source, last_applied_at, newest_fact, facts
             FROM feeds ORDER BY source
             """
         ).map { row in
             let source: String = try row.decode(0)
             return [
-                "label": labels[source] ?? source, "lastApplied": Display.time(Timestamp(unixMicros: try row.decode(1)).description),
-                "newestFact": Display.time(Timestamp(unixMicros: try row.decode(2)).description), "facts": Display.count(try row.decode(3)),
+                "label": labels[source] ?? source, "lastApplied": Display.time(try row.decode(1, as: Timestamp.self)),
+                "newestFact": Display.time(try row.decode(2, as: Timestamp.self)), "facts": Display.count(try row.decode(3)),
             ]
         }
     }

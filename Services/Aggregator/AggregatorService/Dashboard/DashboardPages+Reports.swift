@@ -16,7 +16,7 @@ extension DashboardController {
         return (
             "排名通报", "reports",
             [
-                "today": Display.date(WallClock.system.now().description),
+                "today": Display.date(WallClock.system.now()),
                 "saved": saved.map {
                     [
                         "id": $0.id, "asOf": Display.date($0.asOf), "savedAt": Display.time($0.savedAt), "savedBy": $0.savedBy,
@@ -36,7 +36,7 @@ extension DashboardController {
         return (
             "排名通报", "report",
             [
-                "id": id, "period": "\(Display.date(restatement.from.description)) 至 \(Display.date(restatement.saved.asOf))",
+                "id": id, "period": "\(Display.date(restatement.from)) 至 \(Display.date(restatement.saved.asOf))",
                 "savedAt": Display.time(restatement.saved.savedAt), "savedBy": restatement.saved.savedBy, "hash": restatement.saved.contentHash,
                 "counties": restatement.frozen.map { Self.countyRow($0, query: "") },
                 "restated": !restatement.changes.isEmpty, "changes": restatement.changes,
@@ -84,7 +84,7 @@ extension DashboardController {
         let window = try QueryWindow.parse(request.uri.queryParameters)
         let queries = queries
         let counties = try await api.snapshot { try queries.counties(window, on: $0) }
-        return Self.csv(counties, name: "排名通报-\(Display.date(window.asOf.description)).csv")
+        return Self.csv(counties, name: "排名通报-\(Display.date(window.asOf)).csv")
     }
 
     func savedRankingCSV(_ context: ServiceRequestContext) async throws -> Response {
