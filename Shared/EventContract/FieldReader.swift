@@ -189,4 +189,12 @@ public struct FieldReader: Sendable {
         }
         return s
     }
+
+    public func optionalTownshipCode(_ name: String) throws(ContractViolation) -> String? {
+        guard let s = try optionalString(name) else { return nil }
+        guard s.utf8.count == 9, s.utf8.allSatisfy(SubjectCode.isDigit) else {
+            throw ContractViolation(at(name), "\"\(s)\" is not a 9-digit township code (its county's 6 digits and 3, e.g. 140403001)")
+        }
+        return s
+    }
 }

@@ -12,6 +12,8 @@ public struct FieldSpec: Sendable, Hashable {
         case enumeration([String])
         case subjectCode
         case countyCode
+        /// 9 digits: a township (乡镇/街道) of the subject's county
+        case townshipCode
     }
 
     public var name: String
@@ -49,6 +51,7 @@ public struct FieldSpec: Sendable, Hashable {
         case .enumeration(let values): ["type": .string("string"), "enum": .array(values.map(JSONValue.string))]
         case .subjectCode: ["type": .string("string"), "pattern": .string(SubjectCode.pattern)]
         case .countyCode: ["type": .string("string"), "pattern": .string("^[0-9]{6}$")]
+        case .townshipCode: ["type": .string("string"), "pattern": .string("^[0-9]{9}$")]
         }
     }
 }

@@ -7,6 +7,9 @@ public struct SubjectUpserted: EventPayload {
     public var type: SubjectType
     /// 6-digit county division code
     public var county: String
+    /// 9-digit township (乡镇/街道) code of the county: a village's or community's is the first 9
+    /// digits of its code (filled in when left out); nil for another subject without one, which
+    /// counts under its county's 未划分乡镇.
     public var township: String?
     public var active: Bool
 
@@ -15,7 +18,7 @@ public struct SubjectUpserted: EventPayload {
         self.name = name
         self.type = type
         self.county = county
-        self.township = township
+        self.township = township ?? (code.kind == .division ? String(code.rawValue.prefix(9)) : nil)
         self.active = active
     }
 
@@ -24,7 +27,7 @@ public struct SubjectUpserted: EventPayload {
         FieldSpec("name", .text),
         .oneOf("type", SubjectType.self),
         FieldSpec("county", .countyCode),
-        .optional("township", .text),
+        .optional("township", .townshipCode),
         FieldSpec("active", .boolean),
     ]
 
@@ -33,8 +36,9 @@ public struct SubjectUpserted: EventPayload {
         name = try f.string("name")
         type = try f.enumeration("type")
         county = try f.countyCode("county")
-        township = try f.optionalString("township")
+        township = try f.optionalTownshipCode("township")
         active = try f.bool("active")
+        if township == nil, code.kind == .division { township = String(code.rawValue.prefix(9)) }
         try checkConsistency(path: f.path)
     }
 
@@ -48,7 +52,24 @@ public struct SubjectUpserted: EventPayload {
         guard code.county == county else {
             throw ContractViolation("\(prefix)county", "\"\(county)\" is not the county inside the code \"\(code)\" (\(code.county))")
         }
+        guard let township else { return }
+        // A village's code may have no township part (000): it then counts under 未划分乡镇 like others without one.
+        guard township.hasPrefix(county), !township.hasSuffix("000") || code.kind == .division else {
+            throw ContractViolation(
+                "\(prefix)township",
+                township.hasPrefix(county)
+                    ? "\(township) is the county's 未划分乡镇, not a township: leave township out"
+                    : "\"\(township)\" is not a township of the county \(county): a township code is the county's 6 digits and 3")
+        }
+        if code.kind == .division, !code.rawValue.hasPrefix(township) {
+            throw ContractViolation(
+                "\(prefix)township",
+                "\"\(township)\" contradicts the code \"\(code)\": a \(type.rawValue) is in the township of its code's first 9 digits (\(code.rawValue.prefix(9)))")
+        }
     }
+
+    /// The township the subject counts under: its own, or its county's 未划分乡镇.
+    public var townshipOrUnassigned: String { township ?? county + "000" }
 
     enum CodingKeys: String, CodingKey { case code, name, type, county, township, active }
 

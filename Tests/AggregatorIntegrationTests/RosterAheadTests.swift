@@ -67,7 +67,7 @@ import Testing
         // What was read ahead is what counts while the roster's version stands (here: a deliberately
         // different type, to see which one was used).
         let entry = ahead.entries[village.rawValue]!
-        ahead.entries.set(.init(code: entry.code, county: entry.county, type: "religious_site", active: true))
+        ahead.entries.set(.init(code: entry.code, township: entry.township, type: "religious_site", active: true))
         batch.roster = ahead
         let prepared = batch
         _ = try await db.withTransaction { try BatchApplier.apply(prepared, on: $0) }
@@ -120,19 +120,19 @@ import Testing
         ]
         var entries = ViewMaintenance.RosterEntries()
         for (i, code) in codes.enumerated() {
-            entries.set(.init(code: code, county: "1401\(i % 3)", type: "type\(i)", active: i % 2 == 0))
+            entries.set(.init(code: code, township: "14010\(i % 3)00\(i % 7)", type: "type\(i)", active: i % 2 == 0))
         }
         #expect(entries.count == codes.count)
         for (i, code) in codes.enumerated() {
             let entry = entries[code]
             #expect(entry?.type == "type\(i)", "\(code)")
-            #expect(entry?.county == "1401\(i % 3)")
+            #expect(entry?.township == "14010\(i % 3)00\(i % 7)" && entry?.county == "14010\(i % 3)")
             #expect(entry?.active == (i % 2 == 0))
         }
         #expect(entries["B"] == nil)
         #expect(entries["92140509A60000000J"] == nil)
         // A change replaces the entry.
-        entries.set(.init(code: "0A", county: "140199", type: "community", active: false))
+        entries.set(.init(code: "0A", township: "140199001", type: "community", active: false))
         #expect(entries.count == codes.count)
         #expect(entries["0A"]?.type == "community")
         #expect(entries["A"]?.type == "type0")

@@ -368,13 +368,13 @@ import Testing
         var checks: [[String: Any]] = []
         _ = try await DepartmentHarness.eventually(within: .seconds(30)) {
             checks = try await Self.get("/api/v1/quality", client)["conservationChecks"] as? [[String: Any]] ?? []
-            return checks.count == 4
+            return checks.count == 5
                 && checks.allSatisfy { c in
                     (c["checkedAt"] as? String).flatMap(Timestamp.init(rfc3339:)).map { $0 > start } ?? false
                 }
         }
         for check in checks where check["ok"] as? Bool != true { Issue.record("conservation check \(check["name"] ?? "?"): \(check["detail"] ?? "")") }
-        return checks.count == 4 && checks.allSatisfy { $0["ok"] as? Bool == true }
+        return checks.count == 5 && checks.allSatisfy { $0["ok"] as? Bool == true }
     }
 
     static func compare(_ overview: [String: Any], _ expected: ScriptedCity.Expected) throws {

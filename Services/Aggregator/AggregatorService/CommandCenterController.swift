@@ -1,4 +1,5 @@
 import ComplianceRules
+import Divisions
 import EventContract
 import Foundation
 import HTTPTypes
@@ -20,6 +21,10 @@ struct CommandCenterController: Sendable {
     func addRoutes(to router: Router<ServiceRequestContext>) {
         router.get("api/v1/overview") { request, context in try await overview(request, context) }
         router.get("api/v1/counties") { request, context in try await counties(request, context) }
+        router.get("api/v1/townships") { request, context in try await townships(request, context) }
+        router.get("api/v1/subjects") { request, context in try await subjects(request, context) }
+        router.get("api/v1/divisions") { request, context in try await divisions(request, context) }
+        router.post("api/v1/divisions:import") { request, context in try await importDivisions(request, context) }
         router.get("api/v1/subjects/:code") { request, context in try await subject(request, context) }
         router.put("api/v1/subjects/:code") { request, context in try await putSubject(request, context) }
         router.post("api/v1/subjects:import") { request, context in try await importRoster(request, context) }
@@ -49,7 +54,99 @@ struct CommandCenterController: Sendable {
     struct CountiesResponse: Encodable {
         let from: String
         let asOf: String
-        let counties: [ComplianceQueries.CountyFigures]
+        let counties: [ComplianceQueries.DivisionFigures]
+    }
+
+    /// `GET /api/v1/townships?county=`: the county's townships ranked (every township of the city
+    /// without `county`), with their change in rank since the township notice of that scope last saved.
+    func townships(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try context.require(.reader, .officeAdmin)
+        let window = try QueryWindow.parse(request.uri.queryParameters)
+        return try Self.json(try await townshipRanking(window))
+    }
+
+    struct TownshipsResponse: Encodable {
+        let from: String
+        let asOf: String
+        @Null var county: String?
+        let townships: [ComplianceQueries.DivisionFigures]
+    }
+
+    func townshipRanking(_ window: ComplianceQueries.Window) async throws -> TownshipsResponse {
+        let queries = queries
+        let townships = try await snapshot { try queries.townships(window, on: $0) }
+        return TownshipsResponse(from: window.from.description, asOf: window.asOf.description, county: window.county, townships: townships)
+    }
+
+    /// `GET /api/v1/subjects?county=&township=&breaching=&page=&pageSize=`: the village level.
+    func subjects(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try context.require(.reader, .officeAdmin)
+        let parameters = request.uri.queryParameters
+        let window = try QueryWindow.parse(parameters)
+        let breaching = try parameters["breaching"].map { b in
+            guard b == "true" || b == "false" else { throw Problem(.badRequest, "breaching: must be true or false", field: "breaching") }
+            return b == "true"
+        }
+        let page = try Self.number(parameters, "page", default: 1, in: 1...1_000_000)
+        let pageSize = try Self.number(parameters, "pageSize", default: 50, in: 1...500)
+        return try Self.json(try await subjectList(window, breaching: breaching, page: page, pageSize: pageSize))
+    }
+
+    func subjectList(_ window: ComplianceQueries.Window, breaching: Bool?, page: Int, pageSize: Int) async throws -> SubjectList.Page {
+        try await snapshot { try SubjectList.page(window, breaching: breaching, page: page, pageSize: pageSize, on: $0) }
+    }
+
+    static func number(_ parameters: Parameters, _ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = parameters[name[...]] else { return value }
+        guard let n = Int(text), range.contains(n) else {
+            throw Problem(.badRequest, "\(name): must be a whole number from \(range.lowerBound) to \(range.upperBound)", field: name)
+        }
+        return n
+    }
+
+    // MARK: - The division directory (区划目录)
+
+    /// `GET /api/v1/divisions?knownAt=`: the directory as it stands, or as it was known then.
+    func divisions(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        try context.require(.reader, .officeAdmin)
+        let knownAt = try request.uri.queryParameters["knownAt"].map { try QueryWindow.instant(String($0), name: "knownAt", endOfDay: true) }
+        let directory = try await db.withConnection { try DivisionBook.load(knownAt: knownAt, on: $0) }
+        return try Self.json(DivisionsResponse(divisions: directory.divisions.map { .init(code: $0.code, name: $0.name, level: $0.level, parent: $0.parent) }))
+    }
+
+    struct DivisionsResponse: Encodable {
+        struct Item: Encodable {
+            let code: String
+            let name: String
+            let level: DivisionLevel
+            @Null var parent: String?
+        }
+        let divisions: [Item]
+    }
+
+    /// `POST /api/v1/divisions:import`: a directory CSV (`code,name`).
+    func importDivisions(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        let principal = try context.require(.officeAdmin)
+        return try Self.json(try await importDivisions(request, by: principal.name))
+    }
+
+    /// Imports the directory CSV in the body of `request` (the API's and the dashboard's way).
+    func importDivisions(_ request: Request, by name: String) async throws -> RosterImport.Summary {
+        let text = try await Self.csvBody(request, limit: 4 << 20)
+        let summary = try await DivisionBook.importCSV(text, db: db, by: RosterActor(name: name, via: .import))
+        if let refusal = summary.refused.first, refusal.line == 1 { throw Problem(.unprocessableContent, "line 1: \(refusal.reason)") }
+        return summary
+    }
+
+    /// The body of `request` as UTF-8 text of at most `limit` bytes.
+    static func csvBody(_ request: Request, limit: Int) async throws -> String {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw Problem(.contentTooLarge, "the CSV is \(length) bytes; the limit is \(limit)")
+        }
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: limit) } catch { throw Problem(.contentTooLarge, "the CSV is larger than \(limit) bytes") }
+        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else { throw Problem(.badRequest, "the CSV must be UTF-8") }
+        return text
     }
 
     // MARK: - The problem ledger (问题台账)
@@ -71,22 +168,32 @@ struct CommandCenterController: Sendable {
         return try Self.json(try await db.withConnection { try SavedRankings.list(on: $0) })
     }
 
-    /// `POST /api/v1/rankings?asOf=`: saves the county ranking as of that date (the office's notice);
-    /// later rankings show each county's change since it.
+    /// `POST /api/v1/rankings?asOf=&level=county|township&county=`: saves the ranking of the
+    /// counties (or of a county's townships, every township without `county`) as of that date —
+    /// the office's notice; later rankings of the same level and scope show the change since it.
     func saveRanking(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
         try context.require(.officeAdmin)
-        let saved = try await saveRanking(try QueryWindow.parse(request.uri.queryParameters), by: context.principal?.name ?? "unknown")
+        let level = try request.uri.queryParameters["level"].map { l in
+            guard let level = DivisionLevel(rawValue: String(l)), level != .city else {
+                throw Problem(.badRequest, "level: must be county or township", field: "level")
+            }
+            return level
+        }
+        let saved = try await saveRanking(
+            try QueryWindow.parse(request.uri.queryParameters), level: level ?? .county, by: context.principal?.name ?? "unknown")
         var response = try Self.json(saved)
         response.status = .created
         return response
     }
 
-    /// Saves the county ranking of `window` as the office's notice (the API's and the dashboard's way).
-    func saveRanking(_ window: ComplianceQueries.Window, by name: String) async throws -> SavedRankings.Saved {
+    /// Saves the ranking of `level` in `window` as the office's notice (the API's and the dashboard's way).
+    func saveRanking(_ window: ComplianceQueries.Window, level: DivisionLevel = .county, by name: String) async throws -> SavedRankings.Saved {
         let queries = queries
+        let scope = level == .township ? window.county : nil
         return try await db.withConnection { conn in
             try conn.transaction { conn in
-                try SavedRankings.save(try queries.counties(window, on: conn), asOf: window.asOf, by: name, on: conn)
+                let ranked = level == .township ? try queries.townships(window, on: conn) : try queries.counties(window, on: conn)
+                return try SavedRankings.save(ranked, level: level, county: scope, asOf: window.asOf, by: name, on: conn)
             }
         }
     }
@@ -114,7 +221,10 @@ struct CommandCenterController: Sendable {
         if fields["code"] != nil { throw ContractViolation("code", "is given by the URL; leave it out") }
         fields["code"] = .string(code)
         let subject = try SubjectUpserted.read(.object(fields), path: "")
-        let change = try await db.withTransaction { try RosterBook.upsert(subject, by: RosterActor(name: principal.name, via: .api), on: $0) }
+        let change = try await db.withTransaction { conn in
+            try RosterBook.checkTownship(subject, on: conn)
+            return try RosterBook.upsert(subject, by: RosterActor(name: principal.name, via: .api), on: conn)
+        }
         var response = try Self.json(["code": .string(code), "change": .string(change.rawValue)] as JSONValue)
         response.status = change == .added ? .created : .ok
         return response
@@ -128,13 +238,7 @@ struct CommandCenterController: Sendable {
 
     /// Imports the roster CSV in the body of `request` (the API's and the dashboard's way).
     func importRoster(_ request: Request, by name: String) async throws -> RosterImport.Summary {
-        let limit = 32 << 20
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw Problem(.contentTooLarge, "the CSV is \(length) bytes; the limit is \(limit)")
-        }
-        let buffer: ByteBuffer
-        do { buffer = try await request.body.collect(upTo: limit) } catch { throw Problem(.contentTooLarge, "the CSV is larger than \(limit) bytes") }
-        guard let text = String(validating: buffer.readableBytesView, as: UTF8.self) else { throw Problem(.badRequest, "the CSV must be UTF-8") }
+        let text = try await Self.csvBody(request, limit: 32 << 20)
         let summary = try await RosterImport.run(text, db: db, by: RosterActor(name: name, via: .import))
         // Line 1 refused is the header: not a roster file at all (nothing was imported).
         if let refusal = summary.refused.first, refusal.line == 1 { throw Problem(.unprocessableContent, "line 1: \(refusal.reason)") }
@@ -173,7 +277,7 @@ struct CommandCenterController: Sendable {
 }
 
 /// `from` (a date: start of that day, +08:00), `asOf` and `knownAt` (a date: end of that day,
-/// +08:00, or an RFC 3339 time), `county`.
+/// +08:00, or an RFC 3339 time), `county`, `township`.
 enum QueryWindow {
     static func parse(
         _ query: some Sequence<(key: Substring, value: Substring)>, now: Timestamp = WallClock.system.now()
@@ -190,10 +294,18 @@ enum QueryWindow {
         guard from <= asOf else { throw Problem(.badRequest, "from: must not be after asOf", field: "from") }
         var county: String?
         if let c = values["county"] {
-            guard c.count == 6, c.allSatisfy(\.isASCII), c.allSatisfy(\.isNumber) else { throw Problem(.badRequest, "county: must be a 6-digit county code", field: "county") }
+            guard DivisionLevel(code: c) == .county else { throw Problem(.badRequest, "county: must be a 6-digit county code", field: "county") }
             county = c
         }
-        return .init(from: from, asOf: asOf, knownAt: knownAt, county: county)
+        var township: String?
+        if let t = values["township"] {
+            guard DivisionLevel(code: t) == .township || (DivisionLevel.isUnassigned(t) && DivisionLevel(code: String(t.prefix(6))) == .county) else {
+                throw Problem(.badRequest, "township: must be a 9-digit township code (its county's 6 digits and 3; 000 for 未划分乡镇)", field: "township")
+            }
+            if let county, !t.hasPrefix(county) { throw Problem(.badRequest, "township: \(t) is not in the county \(county)", field: "township") }
+            township = t
+        }
+        return .init(from: from, asOf: asOf, knownAt: knownAt, county: county, township: township)
     }
 
     static func instant(_ text: String, name: String, endOfDay: Bool) throws -> Timestamp {

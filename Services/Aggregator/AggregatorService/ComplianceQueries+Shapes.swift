@@ -140,6 +140,7 @@ extension ComplianceQueries {
         var asOf: String
         var knownAt: String?
         var county: String?
+        var township: String?
         var subjects: SubjectCounts
         var compliance: Compliance
         var breaches: Breaches
@@ -149,8 +150,13 @@ extension ComplianceQueries {
         var freshness: String?
     }
 
-    struct CountyFigures: Sendable, Codable {
+    /// A county's or a township's figures with its rank among its peers (a township's `county` is
+    /// the county it is in).
+    struct DivisionFigures: Sendable, Codable {
         var county: String
+        var township: String?
+        /// Its name in the directory as known at the window's `knownAt`.
+        var name: String?
         var rank: Int
         /// Change since the ranking the office last saved (saved rankings come with the reports).
         var rankChange: Int?
@@ -160,8 +166,11 @@ extension ComplianceQueries {
         var problems: Problems
         var petitions: Petitions
 
+        /// The township's code, or the county's.
+        var code: String { township ?? county }
+
         var rankingKey: RankingKey {
-            RankingKey(code: county, resolutionRate: problems.total.rate, complianceRate: compliance.overall.rate)
+            RankingKey(code: code, resolutionRate: problems.total.rate, complianceRate: compliance.overall.rate)
         }
     }
 }

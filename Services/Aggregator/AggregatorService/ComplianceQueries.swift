@@ -1,4 +1,5 @@
 import ComplianceRules
+import Divisions
 import EventContract
 import Foundation
 import Postgres
@@ -17,6 +18,26 @@ struct ComplianceQueries: Sendable {
         var knownAt: Timestamp?
         /// The county to restrict to, or nil for the city.
         var county: String?
+        /// The township to restrict to (within `county` when both are given).
+        var township: String? = nil
+
+        /// The division the window is restricted to: its township, its county, or nil for the city.
+        var division: String? { township ?? county }
+    }
+
+    /// SQL: whether the township in `column` lies within the division of parameter `parameter`
+    /// (a county's 6 digits, a township's 9, or null for the city) — a range of the counters' key.
+    static func within(_ column: String, _ parameter: String) -> String {
+        "(\(parameter)::text IS NULL OR \(column) BETWEEN \(parameter)::text AND \(parameter)::text || repeat('9', 9 - length(\(parameter)::text)))"
+    }
+
+    /// The code length of a level's key in `figures.township`: 0 for the city, 6 a county, 9 a township.
+    static func keyLength(_ level: DivisionLevel) -> Int {
+        switch level {
+        case .city: 0
+        case .county: 6
+        case .township: 9
+        }
     }
 
     /// Targets per group and the deadline of problems that have none.
@@ -29,16 +50,22 @@ struct ComplianceQueries: Sendable {
 
     let settings: Settings
 
-    // MARK: - Figures per county
+    // MARK: - Figures per division
 
-    /// The figures of the window per county: maintained when the window allows, else recomputed.
-    func figures(_ w: Window, on conn: PostgresConnection) throws -> [String: Figures] {
-        try maintained(w, on: conn) ?? recomputed(w, on: conn)
+    /// The figures of the window per division of `level` (the city's under ""): maintained when
+    /// the window allows, else recomputed.
+    func figures(_ w: Window, by level: DivisionLevel = .county, on conn: PostgresConnection) throws -> [String: Figures] {
+        try maintained(w, by: level, on: conn) ?? recomputed(w, by: level, on: conn)
+    }
+
+    /// The window's figures for its division (the city without one).
+    func figures(of w: Window, on conn: PostgresConnection) throws -> Figures {
+        try figures(w, by: .city, on: conn).values.reduce(Figures(), +)
     }
 
     /// The maintained counters answer for a whole year so far, as known now, once every known
     /// fact lies at or before `asOf`; nil for any other window.
-    func maintained(_ w: Window, on conn: PostgresConnection) throws -> [String: Figures]? {
+    func maintained(_ w: Window, by level: DivisionLevel = .county, on conn: PostgresConnection) throws -> [String: Figures]? {
         let year = ChinaCalendar.year(w.asOf)
         guard w.knownAt == nil, w.from.unixMicros == ChinaCalendar.startOfYear(year).unixMicros else { return nil }
         let newest = try conn.query("SELECT (extract(epoch FROM max(newest_fact)) * 1000000)::bigint FROM feeds")[0].decode(0, as: Int64?.self)
@@ -49,13 +76,14 @@ struct ComplianceQueries: Sendable {
         let thisMonth = ChinaCalendar.month(w.asOf)
         let rows = try conn.query(
             """
-            SELECT county, metric, value FROM figures WHERE year IN (0, $1) AND ($2::text IS NULL OR county = $2)
+            SELECT left(township, $5), metric, sum(value)::bigint FROM figures WHERE year IN (0, $1) AND \(Self.within("township", "$2"))
+            GROUP BY 1, 2
             UNION ALL
-            SELECT county, \(Metric.problemSQL("overdue", entity: "entity")), count(*) FROM record_state
+            SELECT left(township, $5), \(Metric.problemSQL("overdue", entity: "entity")), count(*) FROM record_state
             WHERE entity IN \(ProblemKind.entitiesSQL) AND resolved_at IS NULL AND voided_at IS NULL
-                AND year = $1 AND due_at >= $3 AND due_at < $4 AND ($2::text IS NULL OR county = $2)
-            GROUP BY county, entity
-            """, [year, w.county, monthStart.description, w.asOf.description])
+                AND year = $1 AND due_at >= $3 AND due_at < $4 AND \(Self.within("township", "$2"))
+            GROUP BY 1, entity
+            """, [year, w.division, monthStart.description, w.asOf.description, Self.keyLength(level)])
         var counties: [String: Figures] = [:]
         for row in rows {
             let (county, metric, value): (String, String, Int64) = (try row.decode(0), try row.decode(1), try row.decode(2))
@@ -84,11 +112,11 @@ struct ComplianceQueries: Sendable {
                     count(*) FILTER (WHERE entity = 'case')
                 FROM record_state
                 WHERE (entity = 'petition' OR entity = 'accident' OR (entity = 'case' AND criminal))
-                    AND registered_at BETWEEN $1 AND $2 AND (voided_at IS NULL OR voided_at > $2) AND ($3::text IS NULL OR county = $3)
-                """, [earlier.from.description, earlier.asOf.description, w.county])[0]
+                    AND registered_at BETWEEN $1 AND $2 AND (voided_at IS NULL OR voided_at > $2) AND \(Self.within("township", "$3"))
+                """, [earlier.from.description, earlier.asOf.description, w.division])[0]
             previous = Figures(values: ["petition.batches": try row.decode(0), "accident.count": try row.decode(1), "case.criminal": try row.decode(2)])
         } else {
-            previous = try recomputed(earlier, on: conn).values.reduce(Figures(), +)
+            previous = try recomputed(earlier, by: .city, on: conn).values.reduce(Figures(), +)
         }
         func compare(_ metric: String) -> Comparison { Comparison(current: current[metric], previous: previous[metric]) }
         return YearOnYear(petitions: compare("petition.batches"), accidents: compare("accident.count"), criminalCases: compare("case.criminal"))
@@ -105,11 +133,11 @@ struct ComplianceQueries: Sendable {
     // MARK: - Overview
 
     func overview(_ w: Window, on conn: PostgresConnection) throws -> Overview {
-        let city = try figures(w, on: conn).values.reduce(Figures(), +)
+        let city = try figures(of: w, on: conn)
         let freshness = try conn.query("SELECT (extract(epoch FROM max(last_applied_at)) * 1000000)::bigint FROM feeds")[0].decode(0, as: Int64?.self)
         return Overview(
-            from: w.from.description, asOf: w.asOf.description, knownAt: w.knownAt?.description, county: w.county,
-            subjects: city.subjectCounts(), compliance: city.compliance(settings), breaches: city.breaches(), problems: city.problems(),
+            from: w.from.description, asOf: w.asOf.description, knownAt: w.knownAt?.description, county: w.county ?? w.township.map { String($0.prefix(6)) },
+            township: w.township, subjects: city.subjectCounts(), compliance: city.compliance(settings), breaches: city.breaches(), problems: city.problems(),
             petitions: city.petitions(), yearOnYear: try yearOnYear(w, current: city, on: conn),
             freshness: freshness.map { Timestamp(unixMicros: $0).description })
     }
@@ -118,17 +146,35 @@ struct ComplianceQueries: Sendable {
 
     /// Every county with active subjects, ranked by problem resolution rate, then compliance rate
     /// (ties by code), with each county's change in rank since the ranking the office last saved.
-    func counties(_ w: Window, on conn: PostgresConnection) throws -> [CountyFigures] {
-        var figures = try figures(w, on: conn).filter { $0.value.subjectCounts().total > 0 }.map { county, f in
-            CountyFigures(
-                county: county, rank: 0, rankChange: nil, subjects: f.subjectCounts(), compliance: f.compliance(settings),
-                breaches: f.breaches(), problems: f.problems(), petitions: f.petitions())
+    func counties(_ w: Window, on conn: PostgresConnection) throws -> [DivisionFigures] {
+        var city = w
+        (city.county, city.township) = (nil, nil)
+        return try ranked(city, level: .county, on: conn)
+    }
+
+    /// The townships of the window's county (every county's without one), ranked by the counties'
+    /// rule, each with its change in rank since the township ranking of the same scope last saved.
+    /// A county's 未划分乡镇 is listed when it has subjects.
+    func townships(_ w: Window, on conn: PostgresConnection) throws -> [DivisionFigures] {
+        var scope = w
+        scope.township = nil
+        return try ranked(scope, level: .township, on: conn)
+    }
+
+    func ranked(_ w: Window, level: DivisionLevel, on conn: PostgresConnection) throws -> [DivisionFigures] {
+        var figures = try figures(w, by: level, on: conn).filter { $0.value.subjectCounts().total > 0 }.map { code, f in
+            DivisionFigures(
+                county: String(code.prefix(6)), township: level == .township ? code : nil, rank: 0, rankChange: nil,
+                subjects: f.subjectCounts(), compliance: f.compliance(settings), breaches: f.breaches(), problems: f.problems(),
+                petitions: f.petitions())
         }
         figures.sort { $0.rankingKey.ranksAbove($1.rankingKey) }
-        let saved = try SavedRankings.latestRanks(on: conn)
+        let names = try DivisionBook.load(knownAt: w.knownAt, on: conn)
+        for i in figures.indices { figures[i].name = names.name(figures[i].code) }
+        let saved = try SavedRankings.latestRanks(level: level, county: level == .township ? w.county : nil, on: conn)
         for i in figures.indices {
             figures[i].rank = i + 1
-            figures[i].rankChange = saved?[figures[i].county].map { $0 - figures[i].rank }
+            figures[i].rankChange = saved?[figures[i].code].map { $0 - figures[i].rank }
         }
         return figures
     }

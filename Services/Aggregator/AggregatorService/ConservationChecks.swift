@@ -1,4 +1,5 @@
 import ComplianceRules
+import Divisions
 import EventContract
 import Foundation
 import Logging
@@ -10,7 +11,9 @@ import ServiceLifecycle
 /// `/quality`, and as the gauge `aggregator_conservation_check_ok{check=…}`):
 ///
 /// - `maintained_equals_recomputed`: this year's maintained figures equal a full recomputation
-///   from the facts, county by county, metric by metric;
+///   from the facts, township by township, metric by metric;
+/// - `townships_sum_to_county`: each county's townships add up to the county's records and active
+///   subjects counted afresh (by the county in each record's and subject's code);
 /// - `kinds_sum_to_total`: the ledger's kinds add up to its total;
 /// - `counties_sum_to_city`: the counties' counters add up to the city's records (counted afresh);
 /// - `resolved_within_found`: nowhere more resolved than found, nor more breaching subjects than subjects.
@@ -68,18 +71,57 @@ struct ConservationChecks: Service {
         return outcomes
     }
 
+    /// The counties' records of `year` and active subjects counted afresh, by the county in their
+    /// codes, against their townships' counters added up (`counties`).
+    static func townshipsSumToCounty(_ counties: [String: Figures], year: Int64, on conn: PostgresConnection) throws -> [String] {
+        var counted: [String: Figures] = [:]
+        for row in try conn.query(
+            """
+            SELECT county, entity, count(*), count(resolved_at) FROM record_state
+            WHERE year = $1 AND entity IS NOT NULL AND voided_at IS NULL GROUP BY county, entity
+            """, [year])
+        {
+            let county: String = try row.decode(0)
+            let entity = Entity(rawValue: try row.decode(1))
+            if let kind = entity.flatMap(ProblemKind.init(entity:)) {
+                counted[county, default: Figures()].add(.found(kind), try row.decode(2))
+                counted[county, default: Figures()].add(.resolved(kind), try row.decode(3))
+            } else if entity == .petition {
+                counted[county, default: Figures()].add(.petitionBatches, try row.decode(2))
+            } else if entity == .accident {
+                counted[county, default: Figures()].add(.accidents, try row.decode(2))
+            }
+        }
+        for row in try conn.query("SELECT county, type, count(*) FROM subjects WHERE active GROUP BY county, type") {
+            guard let type = SubjectType(rawValue: try row.decode(1)) else { continue }
+            counted[try row.decode(0), default: Figures()].add(.subjects(type), try row.decode(2))
+        }
+        var problems: [String] = []
+        for county in Set(counted.keys).union(counties.keys).sorted() {
+            let f = counted[county] ?? Figures()
+            let sums = counties[county] ?? Figures()
+            for metric in f.values.keys.sorted() where sums[metric] != f[metric] {
+                problems.append("\(county) \(metric): townships add up to \(sums[metric]), the county has \(f[metric])")
+            }
+        }
+        return problems
+    }
+
     static func check(_ queries: ComplianceQueries, on conn: PostgresConnection) throws -> [Outcome] {
         let now = WallClock.system.now()
         let newest = try conn.query("SELECT (extract(epoch FROM max(newest_fact)) * 1000000)::bigint FROM feeds")[0].decode(0, as: Int64?.self)
         let asOf = max(now, Timestamp(unixMicros: newest ?? now.unixMicros))
         let window = ComplianceQueries.Window(from: ChinaCalendar.startOfYear(ChinaCalendar.year(asOf)), asOf: asOf, knownAt: nil, county: nil)
-        guard let maintained = try queries.maintained(window, on: conn) else { return [] }
-        let recomputed = try queries.recomputed(window, on: conn)
+        guard let townships = try queries.maintained(window, by: .township, on: conn) else { return [] }
+        let recomputed = try queries.recomputed(window, by: .township, on: conn)
 
         var differences: [String] = []
-        for county in Set(maintained.keys).union(recomputed.keys).sorted() {
-            differences += (maintained[county] ?? Figures()).differences(from: recomputed[county] ?? Figures()).map { "\(county) \($0)" }
+        for township in Set(townships.keys).union(recomputed.keys).sorted() {
+            differences += (townships[township] ?? Figures()).differences(from: recomputed[township] ?? Figures()).map { "\(township) \($0)" }
         }
+        var maintained: [String: Figures] = [:]
+        for (township, f) in townships { maintained[String(township.prefix(6)), default: Figures()] = maintained[String(township.prefix(6)), default: Figures()] + f }
+        let townshipSums = try Self.townshipsSumToCounty(maintained, year: ChinaCalendar.year(asOf), on: conn)
         let city = maintained.values.reduce(Figures(), +)
         var sums: [String] = []
         let problems = city.problems()
@@ -121,6 +163,7 @@ struct ConservationChecks: Service {
         }
         return [
             Outcome(name: "maintained_equals_recomputed", problems: differences),
+            Outcome(name: "townships_sum_to_county", problems: townshipSums),
             Outcome(name: "kinds_sum_to_total", problems: sums),
             Outcome(name: "counties_sum_to_city", problems: counties),
             Outcome(name: "resolved_within_found", problems: bounds),

@@ -63,7 +63,7 @@ extension RecordState {
     /// The columns of `record_state`, in the order `append(to:defaultDeadlineDays:)` writes them.
     static let columns = [
         "record_id", "entity", "subject", "county", "year", "registered_at", "registered_event", "deadline", "persons", "online",
-        "origin", "breach", "criminal", "proxy_level", "resolved_at", "voided_at", "due_at",
+        "origin", "breach", "criminal", "proxy_level", "resolved_at", "voided_at", "due_at", "township",
     ]
 
     /// Appends this state as one row of a binary COPY into `record_state`.
@@ -86,5 +86,6 @@ extension RecordState {
         data.timestamp(micros: resolvedAt?.unixMicros)
         data.timestamp(micros: voidedAt?.unixMicros)
         data.timestamp(micros: due(defaultDeadlineDays: days)?.unixMicros)
+        data.text(township)
     }
 }

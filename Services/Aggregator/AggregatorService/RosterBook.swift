@@ -26,11 +26,11 @@ enum RosterBook {
         try ViewMaintenance.lock(conn)
         var stored: [String: (entry: ViewMaintenance.RosterEntry, name: String, township: String?)] = [:]
         for row in try conn.query(
-            "SELECT code, name, type, county, township, active FROM subjects WHERE code = ANY($1::text[])",
+            "SELECT \(ViewMaintenance.RosterEntry.columns), name, township FROM subjects WHERE code = ANY($1::text[])",
             [PostgresArray(subjects.map(\.code.rawValue))])
         {
-            let entry = ViewMaintenance.RosterEntry(code: try row.decode(0), county: try row.decode(3), type: try row.decode(2), active: try row.decode(5))
-            stored[entry.code] = (entry, try row.decode(1), try row.decode(4))
+            let entry = try ViewMaintenance.RosterEntry(row: row)
+            stored[entry.code] = (entry, try row.decode(4), try row.decode(5))
         }
         let changes = subjects.map { s -> Change in
             guard let old = stored[s.code.rawValue] else { return .added }
@@ -55,7 +55,8 @@ enum RosterBook {
         try conn.query(
             """
             WITH version AS (
-                INSERT INTO subject_versions (code, type, county, active) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[])
+                INSERT INTO subject_versions (code, type, county, active, township)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $9::text[])
                 RETURNING id, code
             )
             INSERT INTO subject_changes (version_id, name, township, changed_by, changed_via)
@@ -64,13 +65,35 @@ enum RosterBook {
             [
                 PostgresArray(changed.map(\.code.rawValue)), PostgresArray(changed.map(\.type.rawValue)), PostgresArray(changed.map(\.county)),
                 PostgresArray(changed.map(\.active)), PostgresArray(changed.map(\.name)), PostgresArray(changed.map(\.township)),
-                actor.name, actor.via.rawValue,
+                actor.name, actor.via.rawValue, PostgresArray(changed.map(\.townshipOrUnassigned)),
             ])
+        // A subject moved to another township: its records registered until now stay where they were.
+        let moved = changed.compactMap { s in
+            stored[s.code.rawValue].flatMap { $0.entry.township == s.townshipOrUnassigned ? nil : (s.code.rawValue, $0.entry.township, s.townshipOrUnassigned) }
+        }
+        if !moved.isEmpty {
+            try conn.query(
+                "INSERT INTO township_moves (code, township_before, township_after) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])",
+                [PostgresArray(moved.map(\.0)), PostgresArray(moved.map(\.1)), PostgresArray(moved.map(\.2))])
+        }
         try ViewMaintenance.applyRoster(before: changed.map { ($0.code.rawValue, stored[$0.code.rawValue]?.entry) }, on: conn)
         let now = WallClock.system.now()
         try Outbox.append(changed.map { (EventData.subjectUpserted($0), $0.code) }, time: now, on: conn)
         try releaseQuarantined(changed.filter { stored[$0.code.rawValue] == nil }.map(\.code.rawValue), on: conn)
         return changes
+    }
+
+    /// Why a roster row's township is refused when the directory lacks it.
+    static func unknownTownship(_ township: String) -> String {
+        "township: \(township) is not a township of the division directory (import the directory first, or leave township out: 未划分乡镇)"
+    }
+
+    /// Refuses `subject` when its township is not in the directory (villages and communities excepted).
+    static func checkTownship(_ subject: SubjectUpserted, on conn: PostgresConnection) throws {
+        guard subject.type.codeKind != .division, let township = subject.township else { return }
+        guard try !conn.query("SELECT 1 FROM divisions WHERE code = $1", [township]).isEmpty else {
+            throw ContractViolation("township", "\(township) is not a township of the division directory")
+        }
     }
 
     /// Applies the events that waited for `codes` to appear on the roster.

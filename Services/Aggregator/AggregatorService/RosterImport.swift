@@ -11,6 +11,14 @@ public enum RosterImport {
         public var changed = 0
         public var unchanged = 0
         public var refused: [Refusal] = []
+
+        mutating func count(_ change: RosterBook.Change) {
+            switch change {
+            case .added: added += 1
+            case .changed: changed += 1
+            case .unchanged: unchanged += 1
+            }
+        }
     }
 
     public struct Refusal: Sendable, Encodable {
@@ -23,18 +31,20 @@ public enum RosterImport {
         _ text: String, db: PostgresClient, by actor: RosterActor, chunkSize: Int = 1_000,
         progress: @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) async throws -> Summary {
-        let (rows, refused) = RosterCSV.parse(text)
+        var (rows, refused) = RosterCSV.parse(text)
+        // A township must be one of the directory's (a village's is its code's, whatever the directory says).
+        let townships = try await db.withConnection { try DivisionBook.townships(on: $0) }
+        rows.removeAll { row in
+            guard row.subject.type.codeKind != .division, let township = row.subject.township, !townships.contains(township) else { return false }
+            refused.append(Refusal(line: row.line, reason: RosterBook.unknownTownship(township)))
+            return true
+        }
+        refused.sort { $0.line < $1.line }
         var summary = Summary(rows: rows.count + refused.count, refused: refused)
         progress(refused.count, summary.rows)
         for start in stride(from: 0, to: rows.count, by: chunkSize) {
             let chunk = rows[start..<min(start + chunkSize, rows.count)].map(\.subject)
-            for change in try await db.withTransaction({ conn in try RosterBook.upsert(chunk, by: actor, on: conn) }) {
-                switch change {
-                case .added: summary.added += 1
-                case .changed: summary.changed += 1
-                case .unchanged: summary.unchanged += 1
-                }
-            }
+            for change in try await db.withTransaction({ conn in try RosterBook.upsert(chunk, by: actor, on: conn) }) { summary.count(change) }
             progress(refused.count + start + chunk.count, summary.rows)
         }
         return summary

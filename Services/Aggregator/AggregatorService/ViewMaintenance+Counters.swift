@@ -9,20 +9,20 @@ extension ViewMaintenance {
         guard !keys.isEmpty else { return }
         try conn.query(
             """
-            INSERT INTO figures AS g (year, county, metric, value)
+            INSERT INTO figures AS g (year, township, metric, value)
             SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[])
-            ON CONFLICT (year, county, metric) DO UPDATE SET value = g.value + excluded.value
+            ON CONFLICT (year, township, metric) DO UPDATE SET value = g.value + excluded.value
             """,
             [
-                PostgresArray(keys.map(\.year)), PostgresArray(keys.map(\.county)), PostgresArray(keys.map(\.metric)),
+                PostgresArray(keys.map(\.year)), PostgresArray(keys.map(\.township)), PostgresArray(keys.map(\.metric)),
                 PostgresArray(keys.map { deltas[$0]! }),
             ])
     }
 
-    /// The compliance counters one subject-year contributes (`sides`: sign, county, type, and
+    /// The compliance counters one subject-year contributes (`sides`: sign, township, type, and
     /// its breach counts).
     static let subjectFigures = """
-        SELECT s.year, s.county, m.metric, s.sign * m.value AS delta
+        SELECT s.year, s.township, m.metric, s.sign * m.value AS delta
         FROM sides s CROSS JOIN LATERAL (VALUES
             \(Zero.allCases.map { "(\(Metric.breachingSQL($0, type: "s.type")), CASE WHEN s.\($0.column) > 0 THEN 1 ELSE 0 END)," }.joined(separator: "\n    "))
             (\(Metric.breachingSQL(nil, type: "s.type")), CASE WHEN \(Zero.allCases.map { "s.\($0.column)" }.joined(separator: " + ")) > 0 THEN 1 ELSE 0 END)
@@ -37,28 +37,28 @@ extension ViewMaintenance {
         try conn.query(
             """
             WITH changed AS (
-                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[]) AS c(code, old_county, old_type, old_active)
+                SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[]) AS c(code, old_township, old_type, old_active)
             ),
             roster_sides AS (
-                SELECT c.code, -1 AS sign, c.old_county AS county, c.old_type AS type FROM changed c WHERE c.old_active
+                SELECT c.code, -1 AS sign, c.old_township AS township, c.old_type AS type FROM changed c WHERE c.old_active
                 UNION ALL
-                SELECT s.code, 1, s.county, s.type FROM changed c JOIN subjects s ON s.code = c.code WHERE s.active
+                SELECT s.code, 1, coalesce(s.township, s.county || '000'), s.type FROM changed c JOIN subjects s ON s.code = c.code WHERE s.active
             ),
             sides AS (
-                SELECT r.sign, y.year, r.county, r.type, y.petition, y.accident, y."case"
+                SELECT r.sign, y.year, r.township, r.type, y.petition, y.accident, y."case"
                 FROM roster_sides r JOIN subject_year y ON y.subject = r.code
             ),
             deltas AS (
-                SELECT 0 AS year, county, \(Metric.subjectsSQL(type: "type")) AS metric, sign AS delta FROM roster_sides
+                SELECT 0 AS year, township, \(Metric.subjectsSQL(type: "type")) AS metric, sign AS delta FROM roster_sides
                 UNION ALL \(subjectFigures)
             )
-            INSERT INTO figures AS g (year, county, metric, value)
-            SELECT year, county, metric, sum(delta) FROM deltas GROUP BY year, county, metric HAVING sum(delta) <> 0
-            ORDER BY year, county, metric
-            ON CONFLICT (year, county, metric) DO UPDATE SET value = g.value + excluded.value
+            INSERT INTO figures AS g (year, township, metric, value)
+            SELECT year, township, metric, sum(delta) FROM deltas GROUP BY year, township, metric HAVING sum(delta) <> 0
+            ORDER BY year, township, metric
+            ON CONFLICT (year, township, metric) DO UPDATE SET value = g.value + excluded.value
             """,
             [
-                PostgresArray(before.map(\.code)), PostgresArray(before.map { $0.entry?.county }), PostgresArray(before.map { $0.entry?.type }),
+                PostgresArray(before.map(\.code)), PostgresArray(before.map { $0.entry?.township }), PostgresArray(before.map { $0.entry?.type }),
                 PostgresArray(before.map { $0.entry?.active ?? false }),
             ])
     }

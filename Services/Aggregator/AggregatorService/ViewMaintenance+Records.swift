@@ -10,7 +10,7 @@ extension ViewMaintenance {
             """
             SELECT record_id::text, subject, county, entity, (extract(epoch FROM registered_at) * 1000000)::bigint, registered_event::text,
                 (extract(epoch FROM deadline) * 1000000)::bigint, persons, online, origin, breach, criminal, proxy_level,
-                (extract(epoch FROM resolved_at) * 1000000)::bigint, (extract(epoch FROM voided_at) * 1000000)::bigint
+                (extract(epoch FROM resolved_at) * 1000000)::bigint, (extract(epoch FROM voided_at) * 1000000)::bigint, township
             FROM record_state WHERE record_id = ANY($1::uuid[])
             """, [PostgresArray(Array(ids))])
         {
@@ -28,6 +28,7 @@ extension ViewMaintenance {
             state.proxyLevel = try row.decode(12)
             state.resolvedAt = try time(13)
             state.voidedAt = try time(14)
+            state.township = try row.decode(15)
             states[state.recordId] = state
         }
         return states
@@ -54,11 +55,11 @@ extension ViewMaintenance {
                 entity = u.entity, year = u.year, registered_at = u.registered_at, registered_event = u.registered_event,
                 deadline = u.deadline, persons = u.persons, online = u.online, origin = u.origin, breach = u.breach,
                 criminal = u.criminal, proxy_level = u.proxy_level, resolved_at = u.resolved_at, voided_at = u.voided_at,
-                due_at = u.due_at
+                due_at = u.due_at, township = u.township
             FROM unnest($1::uuid[], $2::text[], $3::int[], $4::timestamptz[], $5::uuid[], $6::timestamptz[], $7::int[], $8::bool[],
-                $9::text[], $10::text[], $11::bool[], $12::int[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[])
+                $9::text[], $10::text[], $11::bool[], $12::int[], $13::timestamptz[], $14::timestamptz[], $15::timestamptz[], $16::text[])
                 AS u(record_id, entity, year, registered_at, registered_event, deadline, persons, online, origin, breach, criminal,
-                     proxy_level, resolved_at, voided_at, due_at)
+                     proxy_level, resolved_at, voided_at, due_at, township)
             WHERE r.record_id = u.record_id
             """,
             [
@@ -68,6 +69,7 @@ extension ViewMaintenance {
                 PostgresArray(updated.map { $0.origin?.rawValue }), PostgresArray(updated.map { $0.breach?.rawValue }), PostgresArray(updated.map(\.criminal)),
                 PostgresArray(updated.map { Int64($0.proxyLevel) }), PostgresArray(updated.map { time($0.resolvedAt) }),
                 PostgresArray(updated.map { time($0.voidedAt) }), PostgresArray(updated.map { time($0.due(defaultDeadlineDays: days)) }),
+                PostgresArray(updated.map(\.township)),
             ])
     }
 
@@ -90,8 +92,8 @@ extension ViewMaintenance {
         try conn.execute("DELETE FROM figures WHERE metric LIKE 'open\\_due.%'")
         try conn.execute(
             """
-            INSERT INTO figures (year, county, metric, value)
-            SELECT year, county, \(Metric.openDueSQL(entity: "entity", due: "due_at")), count(*)
+            INSERT INTO figures (year, township, metric, value)
+            SELECT year, township, \(Metric.openDueSQL(entity: "entity", due: "due_at")), count(*)
             FROM record_state
             WHERE entity IN \(ProblemKind.entitiesSQL) AND resolved_at IS NULL AND voided_at IS NULL
             GROUP BY 1, 2, 3

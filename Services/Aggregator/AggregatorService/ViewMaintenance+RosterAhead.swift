@@ -40,7 +40,10 @@ extension ViewMaintenance {
             while true {
                 let since = version
                 let versions = try await db.withConnection { try Self.versions(after: since, limit: page, on: $0) }
-                for (id, entry) in versions {
+                for (id, entry, at) in versions {
+                    if let old = entries[entry.code], old.township != entry.township {
+                        entries.moved(entry.code, Move(at: at, before: old.township, after: entry.township))
+                    }
                     entries.set(entry)
                     version = id
                 }
@@ -55,19 +58,31 @@ extension ViewMaintenance {
             var ahead = RosterAhead(entries: RosterEntries(), version: try conn.query("SELECT coalesce(max(id), 0) FROM subject_versions")[0].decode(0))
             var after = ""
             while true {
-                let rows = try conn.query("SELECT code, county, type, active FROM subjects WHERE code > $1 ORDER BY code LIMIT $2", [after, page])
+                let rows = try conn.query("SELECT \(RosterEntry.columns) FROM subjects WHERE code > $1 ORDER BY code LIMIT $2", [after, page])
                 for row in rows {
-                    let entry = RosterEntry(code: try row.decode(0), county: try row.decode(1), type: try row.decode(2), active: try row.decode(3))
+                    let entry = try RosterEntry(row: row)
                     ahead.entries.set(entry)
                     after = entry.code
                 }
-                if rows.count < page { return ahead }
+                if rows.count < page {
+                    try ahead.entries.loadMoves(on: conn)
+                    return ahead
+                }
             }
         }
 
-        static func versions(after id: Int64, limit: Int, on conn: PostgresConnection) throws -> [(Int64, RosterEntry)] {
-            try conn.query("SELECT id, code, county, type, active FROM subject_versions WHERE id > $1 ORDER BY id LIMIT $2", [id, limit]).map { row in
-                (try row.decode(0), RosterEntry(code: try row.decode(1), county: try row.decode(2), type: try row.decode(3), active: try row.decode(4)))
+        /// The versions after `id`: each with the entry it made and when it was recorded.
+        static func versions(after id: Int64, limit: Int, on conn: PostgresConnection) throws -> [(Int64, RosterEntry, Int64)] {
+            try conn.query(
+                """
+                SELECT id, code, township, type, active, (extract(epoch FROM recorded_at) * 1000000)::bigint
+                FROM subject_versions WHERE id > $1 ORDER BY id LIMIT $2
+                """, [id, limit]
+            ).map { row in
+                (
+                    try row.decode(0), RosterEntry(code: try row.decode(1), township: try row.decode(2), type: try row.decode(3), active: try row.decode(4)),
+                    try row.decode(5)
+                )
             }
         }
     }

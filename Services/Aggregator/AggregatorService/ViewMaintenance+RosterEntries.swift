@@ -6,18 +6,38 @@ extension ViewMaintenance {
     /// What the roster says of a subject, as far as the view is concerned.
     struct RosterEntry: Sendable {
         let code: String
-        let county: String
+        /// Its own, or its county's 未划分乡镇 (`<county>000`).
+        let township: String
         let type: String
         let active: Bool
+        var county: String { String(township.prefix(6)) }
 
-        /// The entries of `codes` that are on the roster.
+        /// The columns of `subjects` an entry is read from, in `init(row:)`'s order.
+        static let columns = "code, coalesce(township, county || '000'), type, active"
+
+        init(code: String, township: String, type: String, active: Bool) {
+            (self.code, self.township, self.type, self.active) = (code, township, type, active)
+        }
+
+        init(row: PostgresRow) throws {
+            self.init(code: try row.decode(0), township: try row.decode(1), type: try row.decode(2), active: try row.decode(3))
+        }
+
+        /// The entries of `codes` that are on the roster, with their moves between townships.
         static func load(_ codes: some Sequence<String>, on conn: PostgresConnection) throws -> RosterEntries {
             var entries = RosterEntries()
-            for row in try conn.query("SELECT code, county, type, active FROM subjects WHERE code = ANY($1::text[])", [PostgresArray(Array(Set(codes)))]) {
-                entries.set(RosterEntry(code: try row.decode(0), county: try row.decode(1), type: try row.decode(2), active: try row.decode(3)))
-            }
+            let codes = Array(Set(codes))
+            for row in try conn.query("SELECT \(columns) FROM subjects WHERE code = ANY($1::text[])", [PostgresArray(codes)]) { entries.set(try RosterEntry(row: row)) }
+            try entries.loadMoves(on: conn, codes: codes)
             return entries
         }
+    }
+
+    /// A subject's move to another township, at the time the roster recorded it.
+    struct Move: Sendable {
+        let at: Int64
+        let before: String
+        let after: String
     }
 
     /// Roster entries by subject code, held compactly for the whole roster of a province: a code
@@ -31,7 +51,7 @@ extension ViewMaintenance {
         }
 
         private struct Place: Hashable {
-            let county: String
+            let township: String
             let type: String
         }
 
@@ -60,6 +80,8 @@ extension ViewMaintenance {
         private var others: [String: Slot] = [:]
         private var places: [Place] = []
         private var placeIndex: [Place: UInt32] = [:]
+        /// The few subjects that moved between townships, their moves in time order.
+        private var moves: [String: [Move]] = [:]
 
         var count: Int { slots.count + others.count }
 
@@ -67,11 +89,33 @@ extension ViewMaintenance {
             let slot = if let packed = PackedCode(code) { slots[packed] } else { others[code] }
             guard let slot else { return nil }
             let place = places[Int(slot.place)]
-            return RosterEntry(code: code, county: place.county, type: place.type, active: slot.active)
+            return RosterEntry(code: code, township: place.township, type: place.type, active: slot.active)
+        }
+
+        /// The township `code` was in at `time` (a record registered then counts there): after the
+        /// last move by then; before its first move, where it was then; nil for a code not on the roster.
+        func township(of code: String, at time: Timestamp) -> String? {
+            guard let moves = moves[code] else { return self[code]?.township }
+            return moves.last { $0.at <= time.unixMicros }?.after ?? moves.first?.before
+        }
+
+        /// Notes a move (in time order per subject).
+        mutating func moved(_ code: String, _ move: Move) { moves[code, default: []].append(move) }
+
+        /// Reads the moves of `codes` (nil: of every subject) from `township_moves`.
+        mutating func loadMoves(on conn: PostgresConnection, codes: [String]? = nil) throws {
+            for row in try conn.query(
+                """
+                SELECT code, (extract(epoch FROM moved_at) * 1000000)::bigint, township_before, township_after FROM township_moves
+                WHERE $1::text[] IS NULL OR code = ANY($1::text[]) ORDER BY code, moved_at
+                """, [codes.map { PostgresArray($0) }])
+            {
+                moved(try row.decode(0), Move(at: try row.decode(1), before: try row.decode(2), after: try row.decode(3)))
+            }
         }
 
         mutating func set(_ entry: RosterEntry) {
-            let place = Place(county: entry.county, type: entry.type)
+            let place = Place(township: entry.township, type: entry.type)
             let index =
                 placeIndex[place]
                 ?? {

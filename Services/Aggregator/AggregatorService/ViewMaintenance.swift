@@ -1,4 +1,5 @@
 import ComplianceRules
+import Divisions
 import EventContract
 import Postgres
 
@@ -17,11 +18,13 @@ enum ViewMaintenance {
         try conn.query("SELECT pg_advisory_xact_lock(hashtext('threezero.aggregator.view'))")
     }
 
+    /// A counter: per registration year (0: the roster), township (the county is its first 6
+    /// digits) and metric.
     struct FigureKey: Hashable, Comparable {
         let year: Int64
-        let county: String
+        let township: String
         let metric: String
-        static func < (a: FigureKey, b: FigureKey) -> Bool { (a.year, a.county, a.metric) < (b.year, b.county, b.metric) }
+        static func < (a: FigureKey, b: FigureKey) -> Bool { (a.year, a.township, a.metric) < (b.year, b.township, b.metric) }
     }
 
     struct SubjectYear: Hashable, Comparable {
@@ -77,15 +80,20 @@ enum ViewMaintenance {
             let id = fact.event.data.recordId
             states[id, default: RecordState(recordId: id, subject: fact.event.subject.rawValue, county: fact.event.subject.county)].merge(fact.event)
         }
+        // A record counts under its subject's township when it was registered.
+        for (id, state) in states where state.township == nil {
+            guard let registeredAt = state.registeredAt else { continue }
+            states[id]!.township = roster.township(of: state.subject, at: registeredAt) ?? DivisionLevel.unassignedTownship(of: state.county)
+        }
         let changed = states.values.filter { stored[$0.recordId] != $0 }.sorted { $0.recordId < $1.recordId }
 
         // 2. The differences: counters, and live breaches per subject and year.
         var figures: [FigureKey: Int64] = [:]
         var breaches: [SubjectYear: Breaches] = [:]
         func count(_ state: RecordState?, _ sign: Int64) {
-            guard let state, state.isLive, let year = state.year else { return }
+            guard let state, state.isLive, let year = state.year, let township = state.township else { return }
             for (metric, value) in state.figures(defaultDeadlineDays: days) {
-                figures[FigureKey(year: year, county: state.county, metric: metric.name), default: 0] += sign * value
+                figures[FigureKey(year: year, township: township, metric: metric.name), default: 0] += sign * value
             }
             if let zero = state.breach { breaches[SubjectYear(subject: state.subject, year: year), default: Breaches()][zero] += sign }
         }
@@ -116,7 +124,7 @@ enum ViewMaintenance {
                 after.append(new)
                 guard let subject = roster[key.subject], subject.active, let type = SubjectType(rawValue: subject.type) else { continue }
                 for (zero, breached) in old.turns(to: new) {
-                    figures[FigureKey(year: key.year, county: subject.county, metric: Metric.breaching(zero, type).name), default: 0] += breached ? 1 : -1
+                    figures[FigureKey(year: key.year, township: subject.township, metric: Metric.breaching(zero, type).name), default: 0] += breached ? 1 : -1
                 }
             }
             try conn.query(

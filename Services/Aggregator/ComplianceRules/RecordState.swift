@@ -7,6 +7,8 @@ public struct RecordState: Sendable, Equatable {
     public let recordId: String
     public let subject: String
     public let county: String
+    /// The township its subject was in when it was registered (nil until the registering fact arrives).
+    public var township: String?
     public var entity: Entity?
     public var registeredAt: Timestamp?
     public var registeredEvent: String?

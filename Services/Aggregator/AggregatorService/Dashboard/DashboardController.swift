@@ -135,7 +135,7 @@ struct DashboardController: Sendable {
         return fields
     }
 
-    static func countyRow(_ c: ComplianceQueries.CountyFigures, query: String) -> [String: Any] {
+    static func countyRow(_ c: ComplianceQueries.DivisionFigures, query: String) -> [String: Any] {
         let change = Display.rankChange(c.rankChange)
         return [
             "code": c.county, "name": DivisionNames.demo.name(c.county), "rank": c.rank, "query": query,

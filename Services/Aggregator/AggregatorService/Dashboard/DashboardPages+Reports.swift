@@ -60,7 +60,7 @@ extension DashboardController {
 
     static let csvHeader = "排名,县(区),县(区)代码,排名变化,问题解决率,达标率,村(社区)达标率,企事业单位达标率,排查,解决,未解决,逾期,零上访未达标,零事故未达标,零案件未达标,信访批次,信访人次"
 
-    static func csv(_ counties: [ComplianceQueries.CountyFigures], name: String) -> Response {
+    static func csv(_ counties: [ComplianceQueries.DivisionFigures], name: String) -> Response {
         var text = "\u{FEFF}" + csvHeader + "\r\n"
         for c in counties {
             let cells: [String] = [

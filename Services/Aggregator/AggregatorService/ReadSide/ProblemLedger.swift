@@ -19,7 +19,7 @@ enum ProblemLedger {
         var page = 1
         var pageSize = 50
 
-        /// `kind`, `county`, `status`, `overdue`, `from`, `asOf`, `page`, `pageSize`; a bad value is a 400 naming the parameter.
+        /// `kind`, `county`, `township`, `status`, `overdue`, `from`, `asOf`, `page`, `pageSize`; a bad value is a 400 naming the parameter.
         static func parse(_ parameters: some Sequence<(key: Substring, value: Substring)>) throws -> Query {
             var query: [Substring: Substring] = [:]
             for (key, value) in parameters where query[key] == nil { query[key] = value }
@@ -56,6 +56,8 @@ enum ProblemLedger {
         var kind: ProblemKind
         var subject: String
         var county: String
+        /// The township the record counts under (its subject's when it was registered).
+        var township: String
         var eventId: String
         var registeredAt: Timestamp
         var due: Timestamp
@@ -82,16 +84,16 @@ enum ProblemLedger {
                 SELECT *, resolved_at IS NULL OR resolved_at > $2 AS open, \(ProblemKind.dueSQL(registered: "registered_at", days: "$3")) AS due
                 FROM record_state
                 WHERE entity IN \(ProblemKind.entitiesSQL) AND voided_at IS NULL AND registered_at BETWEEN $1 AND $2
-                    AND ($4::text IS NULL OR entity = $4) AND ($5::text IS NULL OR county = $5)
+                    AND ($4::text IS NULL OR entity = $4) AND \(ComplianceQueries.within("township", "$5"))
             )
-            SELECT record_id::text, entity, subject, county, registered_event::text, registered_at, due, resolved_at, open,
+            SELECT record_id::text, entity, subject, township, registered_event::text, registered_at, due, resolved_at, open,
                 open AND due < $2 AS overdue, count(*) OVER ()
             FROM ledger
             WHERE ($6::text IS NULL OR open = ($6 = 'open')) AND ($7::boolean IS NULL OR (open AND due < $2) = $7)
             ORDER BY registered_at DESC, record_id LIMIT $8 OFFSET $9
             """,
             [
-                w.from, w.asOf, days, q.kind?.rawValue, w.county, q.status?.rawValue, q.overdue,
+                w.from, w.asOf, days, q.kind?.rawValue, w.division, q.status?.rawValue, q.overdue,
                 q.pageSize, (q.page - 1) * q.pageSize,
             ])
         var total = 0
@@ -100,7 +102,7 @@ enum ProblemLedger {
             let open: Bool = try row.decode(8)
             return Item(
                 recordId: try row.decode(0), kind: ProblemKind(rawValue: try row.decode(1))!, subject: try row.decode(2),
-                county: try row.decode(3), eventId: try row.decode(4), registeredAt: try row.decode(5),
+                county: String(try row.decode(3, as: String.self).prefix(6)), township: try row.decode(3), eventId: try row.decode(4), registeredAt: try row.decode(5),
                 due: try row.decode(6),
                 resolvedAt: open ? nil : try row.decode(7), status: open ? .open : .resolved, overdue: try row.decode(9))
         }
@@ -108,8 +110,8 @@ enum ProblemLedger {
             total = try conn.query(
                 """
                 SELECT count(*) FROM record_state WHERE entity IN \(ProblemKind.entitiesSQL) AND voided_at IS NULL
-                    AND registered_at BETWEEN $1 AND $2 AND ($3::text IS NULL OR entity = $3) AND ($4::text IS NULL OR county = $4)
-                """, [w.from, w.asOf, q.kind?.rawValue, w.county])[0].decode(0)
+                    AND registered_at BETWEEN $1 AND $2 AND ($3::text IS NULL OR entity = $3) AND \(ComplianceQueries.within("township", "$4"))
+                """, [w.from, w.asOf, q.kind?.rawValue, w.division])[0].decode(0)
         }
         return Page(from: w.from, asOf: w.asOf, page: q.page, pageSize: q.pageSize, total: total, items: items)
     }
