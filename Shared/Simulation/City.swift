@@ -4,15 +4,22 @@ import Foundation
 
 /// A city's creation subjects (创建主体) with valid codes: villages and communities with their
 /// 12-digit division codes, the others with unified social credit codes (check character
-/// included), spread over the city's counties in realistic shares. Deterministic for a seed.
+/// included), spread over the city's counties and their townships in realistic shares (one
+/// non-village subject in twenty without a township: 未划分乡镇). Deterministic for a seed.
 public struct City: Sendable {
     public struct County: Sendable, Hashable {
         public let code: String
         public let name: String
+        /// Its townships: codes and names.
+        public let townships: [DivisionNames.Division]
 
-        public init(code: String, name: String) {
+        /// A county with `townships`, or — without them — `generated` townships named by number.
+        public init(code: String, name: String, townships: [DivisionNames.Division]? = nil, generated: Int = 11) {
             self.code = code
             self.name = name
+            self.townships =
+                townships
+                ?? (1...generated).map { DivisionNames.Division(code: code + String(format: "%03d", $0), name: "\(name.dropLast())第\($0)乡镇") }
         }
     }
 
@@ -25,7 +32,9 @@ public struct City: Sendable {
     }
 
     /// Changzhi (长治市, 140400), the city of DESIGN.md section 4.
-    public static let changzhi: [County] = DivisionNames.demo.counties.map { County(code: $0.code, name: $0.name) }
+    public static let changzhi: [County] = DivisionNames.demo.counties.map {
+        County(code: $0.code, name: $0.name, townships: DivisionNames.demo.townships(of: $0.code))
+    }
 
     /// Shares of the subject types, in percent: mostly villages and enterprises.
     public static let typeShares: [(SubjectType, Int)] = [(.village, 40), (.community, 10), (.enterprise, 40), (.institution, 8), (.religiousSite, 2)]
@@ -45,10 +54,14 @@ public struct City: Sendable {
                 pick -= $0.1; return pick < 0
             }!.0
             let serial = i / counties.count
-            let township = serial / 999 % 999 + 1
+            let township = county.townships[serial % county.townships.count].code
+            let code =
+                type.codeKind == .division
+                ? try! SubjectCode(validating: township + String(format: "%03d", serial / county.townships.count % 999 + 1))
+                : Self.code(serial: serial, type: type, county: county.code)
             return Subject(
-                code: Self.code(serial: serial, type: type, county: county.code), name: Self.name(serial: serial, type: type, county: county),
-                type: type, county: county.code, township: type.codeKind == .division ? String(format: "%@%03d", county.code, township) : nil)
+                code: code, name: Self.name(serial: serial, type: type, county: county), type: type, county: county.code,
+                township: type.codeKind == .division || serial % 20 != 19 ? township : nil)
         }
         let subjects = subjects
         indicesByType = Dictionary(grouping: subjects.indices) { subjects[$0].type }
@@ -56,6 +69,16 @@ public struct City: Sendable {
 
     /// The positions in `subjects` of the subjects of one type.
     public func subjects(of type: SubjectType) -> [Int] { indicesByType[type] ?? [] }
+
+    /// The division directory of the city's counties and townships (`code,name`), as the office imports it.
+    public var directoryCSV: String {
+        var csv = "code,name\n"
+        for county in counties {
+            csv += "\(county.code),\(county.name)\n"
+            for township in county.townships { csv += "\(township.code),\(township.name)\n" }
+        }
+        return csv
+    }
 
     /// The roster as the command center imports it (`code,name,type,county,township,active`).
     public var rosterCSV: String {

@@ -1,3 +1,4 @@
+import Divisions
 import EventContract
 import Foundation
 import Simulation
@@ -12,6 +13,10 @@ struct ScriptedCity {
         let code: SubjectCode
         let type: SubjectType
         let active: Bool
+        /// The roster's township: a village's is its code's; nil for one without (未划分乡镇).
+        var township: String?
+        /// The township it counts under.
+        var countsUnder: String { township ?? code.county + "000" }
     }
 
     struct Record {
@@ -48,17 +53,22 @@ struct ScriptedCity {
         var random = Random(seed: seed)
         let counties = ["140403", "140427", "140431"]
         for county in counties {
+            // Three townships of the demo directory in each county.
+            let townships = DivisionNames.demo.townships(of: county).prefix(3).map(\.code)
             for (type, count) in [(SubjectType.village, 6), (.community, 2), (.enterprise, 6), (.institution, 3), (.religiousSite, 2)] {
                 for _ in 0..<count {
+                    let township = random.pick(townships)
                     let code =
                         type.codeKind == .division
-                        ? try! SubjectCode(validating: county + String(format: "%06d", random.int(0..<1_000_000)))
+                        ? try! SubjectCode(validating: township + String(format: "%03d", random.int(1..<1_000)))
                         : TestRoster.enterpriseCode(county: county)
-                    subjects.append(Subject(code: code, type: type, active: !random.chance(0.08)))
+                    subjects.append(
+                        Subject(code: code, type: type, active: !random.chance(0.08), township: type.codeKind == .division || !random.chance(0.2) ? township : nil))
                 }
             }
         }
-        lateSubject = Subject(code: TestRoster.villageCode(), type: .village, active: true)
+        let late = TestRoster.villageCode()
+        lateSubject = Subject(code: late, type: .village, active: true, township: String(late.rawValue.prefix(9)))
 
         for subject in subjects + [lateSubject] {
             for _ in 0..<random.int(0..<4) { script(subject.code, &random) }
@@ -195,17 +205,29 @@ struct ScriptedCity {
         var online = 0
         var selfFound = 0
         var proxy: [ProxyLevel: Int] = [:]
+        var breachingSubjects: Int { active.values.reduce(0, +) - compliant.values.reduce(0, +) }
     }
 
-    func expected(from: Timestamp = Self.from, asOf: Timestamp = Self.asOf, defaultDeadlineDays: Int = 30) -> Expected {
+    /// The figures of the window, for the city or — `within` a county's or a township's code — for
+    /// that division: records by the township their subject was in when registered
+    /// (`townshipAt`), subjects by the township they are in now.
+    func expected(
+        from: Timestamp = Self.from, asOf: Timestamp = Self.asOf, defaultDeadlineDays: Int = 30, within division: String? = nil,
+        townshipAt: (Record) -> String? = { _ in nil }
+    ) -> Expected {
         var result = Expected()
+        let townships = Dictionary(uniqueKeysWithValues: (subjects + [lateSubject]).map { ($0.code, $0.countsUnder) })
+        func inside(_ township: String?) -> Bool { division.map { township?.hasPrefix($0) ?? false } ?? true }
         let live = records.values.filter { $0.voidedAt == nil && $0.registered.time >= from && $0.registered.time <= asOf }
+        // A subject breaches by all its records; the records count where they were registered.
         var breach: [String: [Bool]] = [:]
         for r in live {
             var b = breach[r.subject.rawValue] ?? [false, false, false]
+            let counted = inside(townshipAt(r) ?? townships[r.subject])
             switch r.registered.data {
             case .petitionRegistered(let p):
                 if p.lodgedLevel != .unit || p.collective { b[0] = true }
+                guard counted else { break }
                 result.batches += 1
                 result.persons += Int(p.persons)
                 if p.channel == .online { result.online += 1 }
@@ -214,6 +236,7 @@ struct ScriptedCity {
             case .accidentReported(let a): if a.deaths + a.injuries >= 1 { b[1] = true }
             case .caseFiled(let c): if c.kind == .criminal || c.majorImpact { b[2] = true }
             default:
+                guard counted else { break }
                 let deadline: Timestamp? =
                     switch r.registered.data {
                     case .disputeFound(let d): d.deadline
@@ -234,7 +257,7 @@ struct ScriptedCity {
             }
             breach[r.subject.rawValue] = b
         }
-        for subject in subjects + [lateSubject] where subject.active {
+        for subject in subjects + [lateSubject] where subject.active && inside(subject.countsUnder) {
             let b = breach[subject.code.rawValue] ?? [false, false, false]
             result.active[subject.type, default: 0] += 1
             if !b.contains(true) { result.compliant[subject.type, default: 0] += 1 }

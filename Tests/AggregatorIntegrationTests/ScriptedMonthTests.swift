@@ -96,14 +96,23 @@ import Testing
         _ city: ScriptedCity, publishing published: [CloudEvent], client: any TestClientProtocol,
         database: PostgresClient, broker: PrivateBroker
     ) async throws {
-        // The roster, as the office imports it (without the subject it learns of later).
+        try await Self.importDirectory(city, client: client)
+        // The roster, as the office imports it (without the subject it learns of later), and two
+        // rows whose townships are refused.
         var csv = "code,name,type,county,township,active\n"
-        for s in city.subjects { csv += "\(s.code),主体\(s.code.rawValue.suffix(4)),\(s.type.rawValue),\(s.code.county),,\(s.active)\n" }
+        for s in city.subjects { csv += "\(s.code),主体\(s.code.rawValue.suffix(4)),\(s.type.rawValue),\(s.code.county),\(s.township ?? ""),\(s.active)\n" }
+        csv += "\(TestRoster.enterpriseCode(county: "140403")),无此乡镇企业,enterprise,140403,140403099,true\n"
+        csv += "140403001999,错乡镇村,village,140403,140403002,true\n"
         let imported = try await client.execute(
             uri: "/api/v1/subjects:import", method: .post,
             headers: [.authorization: "Bearer \(Self.admin)", .contentType: "text/csv"], body: ByteBuffer(string: csv))
         #expect(imported.status == .ok)
-        #expect(DepartmentHarness.json(imported)["added"] as? Int == city.subjects.count)
+        let summary = DepartmentHarness.json(imported)
+        #expect(summary["added"] as? Int == city.subjects.count)
+        let refusedRows = summary["refused"] as? [[String: Any]] ?? []
+        #expect(refusedRows.map { $0["line"] as? Int } == [city.subjects.count + 2, city.subjects.count + 3])
+        #expect((refusedRows.first?["reason"] as? String ?? "").contains("140403099 is not a township of the division directory"))
+        #expect((refusedRows.last?["reason"] as? String ?? "").contains("contradicts the code"))
 
         // The departments' events, some twice, and poison among them.
         let sample = city.events.first { $0.type == .hazardFound }!
@@ -258,7 +267,10 @@ import Testing
             let changed = try await client.execute(
                 uri: "/api/v1/subjects/\(breaching.code)", method: .put,
                 headers: [.authorization: "Bearer \(Self.admin)", .contentType: "application/json"],
-                body: ByteBuffer(string: #"{"name":"主体","type":"\#(breaching.type.rawValue)","county":"\#(breaching.code.county)","active":\#(active)}"#))
+                body: ByteBuffer(
+                    string:
+                        #"{"name":"主体","type":"\#(breaching.type.rawValue)","county":"\#(breaching.code.county)","active":\#(active)\#(breaching.township.map { #","township":"\#($0)""# } ?? "")}"#
+                ))
             #expect(changed.status == .ok)
             let after = try await Self.get("/api/v1/overview?asOf=2026-12-31", client)
             let total = ((after["compliance"] as? [String: Any])?["overall"] as? [String: Any])?["total"] as? Int
@@ -354,11 +366,13 @@ import Testing
             return r.registered.time < endOfDay && (r.voidedAt.map { $0 >= endOfDay } ?? true)
         }.count
         #expect((early["petitions"] as? [String: Any])?["batches"] as? Int == earlyBatches)
+
+        try await Self.townships(city, client: client, database: database, broker: broker)
     }
 
     static func get(_ uri: String, _ client: any TestClientProtocol) async throws -> [String: Any] {
         let response = try await client.execute(uri: uri, method: .get, headers: [.authorization: "Bearer \(DepartmentHarness.reader)"])
-        #expect(response.status == .ok, "\(uri)")
+        #expect(response.status == .ok, "\(uri): \(String(buffer: response.body))")
         return DepartmentHarness.json(response)
     }
 

@@ -18,6 +18,92 @@ enum AggregatorOpenAPI {
             "schema": ["type": "string"],
         ],
         ["name": "county", "in": "query", "required": false, "schema": ["type": "string", "pattern": "^[0-9]{6}$"]],
+        [
+            "name": "township", "in": "query", "required": false, "description": "A township of the county (9 digits; <county>000: 未划分乡镇)",
+            "schema": ["type": "string", "pattern": "^[0-9]{9}$"],
+        ],
+    ]
+
+    static func json(_ schema: JSONValue) -> JSONValue { ["description": "OK", "content": ["application/json": ["schema": schema]]] }
+
+    static let ledger: JSONValue = [
+        "type": "object", "required": ["found", "resolved", "open", "overdue", "rate"],
+        "properties": [
+            "found": ["type": "integer"], "resolved": ["type": "integer"], "open": ["type": "integer"], "overdue": ["type": "integer"],
+            "rate": ["type": "number"],
+        ],
+    ]
+
+    /// A county's or township's figures with its rank (`DivisionFigures`).
+    static let divisionFigures: JSONValue = [
+        "type": "object", "required": ["county", "rank", "subjects", "compliance", "breaches", "problems", "petitions"],
+        "properties": [
+            "county": ["type": "string", "pattern": "^[0-9]{6}$"], "township": ["type": "string", "pattern": "^[0-9]{9}$"],
+            "name": ["type": "string"], "rank": ["type": "integer", "minimum": 1],
+            "rankChange": ["type": "integer", "description": "Places gained since the notice of this level and scope last saved"],
+            "subjects": ["type": "object", "properties": ["total": ["type": "integer"], "byType": ["type": "object"]]],
+            "compliance": ["type": "object"],
+            "breaches": ["type": "object", "properties": ["petition": ["type": "integer"], "accident": ["type": "integer"], "case": ["type": "integer"]]],
+            "problems": [
+                "type": "object", "required": ["dispute", "hazard", "security", "total"],
+                "properties": ["dispute": ledger, "hazard": ledger, "security": ledger, "total": ledger],
+            ],
+            "petitions": ["type": "object"],
+        ],
+    ]
+
+    static let townships: JSONValue = [
+        "type": "object", "required": ["from", "asOf", "townships"],
+        "properties": [
+            "from": ["type": "string"], "asOf": ["type": "string"], "county": ["type": ["string", "null"]],
+            "townships": ["type": "array", "items": divisionFigures],
+        ],
+    ]
+
+    static let subjectList: JSONValue = [
+        "type": "object", "required": ["from", "asOf", "page", "pageSize", "total", "items"],
+        "properties": [
+            "from": ["type": "string"], "asOf": ["type": "string"], "county": ["type": ["string", "null"]], "township": ["type": ["string", "null"]],
+            "page": ["type": "integer"], "pageSize": ["type": "integer"], "total": ["type": "integer"],
+            "items": [
+                "type": "array",
+                "items": [
+                    "type": "object", "required": ["code", "name", "type", "county", "township", "petition", "accident", "case", "compliant", "openProblems"],
+                    "properties": [
+                        "code": ["type": "string"], "name": ["type": "string"], "type": ["type": "string"], "county": ["type": "string"],
+                        "township": ["type": "string"], "petition": ["type": "boolean"], "accident": ["type": "boolean"], "case": ["type": "boolean"],
+                        "compliant": ["type": "boolean"], "openProblems": ["type": "integer"],
+                    ],
+                ],
+            ],
+        ],
+    ]
+
+    static let divisions: JSONValue = [
+        "type": "object", "required": ["divisions"],
+        "properties": [
+            "divisions": [
+                "type": "array",
+                "items": [
+                    "type": "object", "required": ["code", "name", "level", "parent"],
+                    "properties": [
+                        "code": ["type": "string"], "name": ["type": "string"], "level": ["type": "string", "enum": ["city", "county", "township"]],
+                        "parent": ["type": ["string", "null"]],
+                    ],
+                ],
+            ]
+        ],
+    ]
+
+    static let importSummary: JSONValue = [
+        "type": "object", "required": ["rows", "added", "changed", "unchanged", "refused"],
+        "properties": [
+            "rows": ["type": "integer"], "added": ["type": "integer"], "changed": ["type": "integer"], "unchanged": ["type": "integer"],
+            "refused": [
+                "type": "array",
+                "items": ["type": "object", "required": ["line", "reason"], "properties": ["line": ["type": "integer"], "reason": ["type": "string"]]],
+            ],
+        ],
     ]
 
     static func problem(_ description: String) -> JSONValue {
@@ -40,7 +126,7 @@ enum AggregatorOpenAPI {
         "paths": [
             "/api/v1/overview": [
                 "get": [
-                    "summary": "The figures of the city (or one county)", "parameters": .array(window),
+                    "summary": "The figures of the city (or one county, or one township)", "parameters": .array(window),
                     "responses": ["200": ok, "400": problem("Bad date or county"), "401": problem("No token"), "403": problem("Wrong role"), "503": slow],
                 ]
             ],
@@ -48,7 +134,46 @@ enum AggregatorOpenAPI {
                 "get": [
                     "summary": "The figures per county, ranked by problem resolution rate, then compliance rate",
                     "parameters": .array(window),
-                    "responses": ["200": ok, "400": problem("Bad date"), "401": problem("No token"), "403": problem("Wrong role"), "503": slow],
+                    "responses": [
+                        "200": json(["type": "object", "properties": ["counties": ["type": "array", "items": divisionFigures]]]), "400": problem("Bad date"),
+                        "401": problem("No token"), "403": problem("Wrong role"), "503": slow,
+                    ],
+                ]
+            ],
+            "/api/v1/townships": [
+                "get": [
+                    "summary": "The townships of a county (or of the city) ranked by the counties' rule, with the change in rank since the last township notice",
+                    "parameters": .array(window),
+                    "responses": ["200": json(townships), "400": problem("Bad date, county or township"), "401": problem("No token"), "403": problem("Wrong role"), "503": slow],
+                ]
+            ],
+            "/api/v1/subjects": [
+                "get": [
+                    "summary": "The village level: the active subjects of a county or township, their three zeros in the window and their open problems",
+                    "parameters": .array(
+                        window + [
+                            ["name": "breaching", "in": "query", "required": false, "schema": ["type": "string", "enum": ["true", "false"]]],
+                            ["name": "page", "in": "query", "required": false, "schema": ["type": "integer", "minimum": 1, "maximum": 1_000_000]],
+                            ["name": "pageSize", "in": "query", "required": false, "schema": ["type": "integer", "minimum": 1, "maximum": 500]],
+                        ]),
+                    "responses": ["200": json(subjectList), "400": problem("Bad filter or date"), "401": problem("No token"), "403": problem("Wrong role"), "503": slow],
+                ]
+            ],
+            "/api/v1/divisions": [
+                "get": [
+                    "summary": "The division directory (city, counties, townships), as it stands or as known at a time",
+                    "parameters": [window[2]],
+                    "responses": ["200": json(divisions), "400": problem("Bad time"), "401": problem("No token"), "403": problem("Wrong role")],
+                ]
+            ],
+            "/api/v1/divisions:import": [
+                "post": [
+                    "summary": "Import a division directory CSV (header code,name; level and parent follow from the code), versioned",
+                    "requestBody": ["required": true, "content": ["text/csv": ["schema": ["type": "string"]]]],
+                    "responses": [
+                        "200": json(importSummary), "400": problem("Not UTF-8"), "401": problem("No token"), "403": problem("Not the office admin"),
+                        "413": problem("Too large"), "422": problem("Not a directory CSV (its header is not code,name)"),
+                    ],
                 ]
             ],
             "/api/v1/subjects/{code}": [
@@ -69,7 +194,7 @@ enum AggregatorOpenAPI {
                                     "properties": [
                                         "name": ["type": "string", "minLength": 1, "maxLength": 500],
                                         "type": ["type": "string", "enum": .array(SubjectType.allCases.map { .string($0.rawValue) })],
-                                        "county": ["type": "string", "pattern": "^[0-9]{6}$"], "township": ["type": "string", "minLength": 1, "maxLength": 500],
+                                        "county": ["type": "string", "pattern": "^[0-9]{6}$"], "township": ["type": "string", "pattern": "^[0-9]{9}$"],
                                         "active": ["type": "boolean"],
                                     ],
                                 ]
@@ -87,7 +212,7 @@ enum AggregatorOpenAPI {
                     "summary": "Import a roster CSV (header code,name,type,county,township,active)",
                     "requestBody": ["required": true, "content": ["text/csv": ["schema": ["type": "string"]]]],
                     "responses": [
-                        "200": ok, "400": problem("Not UTF-8"), "401": problem("No token"),
+                        "200": json(importSummary), "400": problem("Not UTF-8"), "401": problem("No token"),
                         "403": problem("Not the office admin"), "413": problem("Too large"),
                         "422": problem("Not a roster CSV (its header is not the one above)"),
                     ],
@@ -109,12 +234,13 @@ enum AggregatorOpenAPI {
             ],
             "/api/v1/rankings": [
                 "get": [
-                    "summary": "The county rankings the office saved (排名通报), newest first",
+                    "summary": "The county and township rankings the office saved (排名通报), newest first",
                     "responses": ["200": list, "401": problem("No token"), "403": problem("Wrong role"), "503": slow],
                 ],
                 "post": [
-                    "summary": "Save the county ranking as of a date, frozen with a SHA-256 of its content; later rankings show the change in rank since",
-                    "parameters": .array(window),
+                    "summary":
+                        "Save the county ranking (or, level=township, a county's townships or every township) as of a date, frozen with a SHA-256 of its content; later rankings of that level and scope show the change in rank since",
+                    "parameters": .array(window + [["name": "level", "in": "query", "required": false, "schema": ["type": "string", "enum": ["county", "township"]]]]),
                     "responses": ["201": ok, "400": problem("Bad date"), "401": problem("No token"), "403": problem("Not the office admin")],
                 ],
             ],
