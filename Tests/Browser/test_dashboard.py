@@ -190,3 +190,31 @@ def test_security_headers_and_a_failed_sign_in(browser, city):
     page.goto(city.base + "/login?next=//evil.example/")
     assert page.locator("input[name=next]").get_attribute("value") == "/"
     context.close()
+
+
+def test_from_the_overview_to_a_subject_in_three_clicks_through_county_and_township(reader, city):
+    # The subject of the petition that breaches 零上访: the way down to it is city → county → township.
+    subject = city.roster[40]
+    county, township = subject["county"], subject["township"] or subject["county"] + "000"
+    names = {d["code"]: d["name"] for d in city.api("/api/v1/divisions")["divisions"]}
+    reader.click(f'#counties tr[data-code="{county}"] a')
+    reader.wait_for_url(re.compile(rf"/county/{county}$"))
+    assert reader.locator("nav.crumbs").inner_text().replace(" ", "") == f"长治市›{names[county]}"
+    ranked = city.api(f"/api/v1/townships?county={county}")["townships"]
+    rows = reader.locator("#township-ranking tbody tr")
+    assert rows.count() == len(ranked)
+    assert [rows.nth(i).get_attribute("data-code") for i in range(rows.count())] == [t["township"] for t in ranked]
+    reader.screenshot(path=str(SCREENSHOTS / "county-1920x1080.png"))
+    reader.click(f'#township-ranking tr[data-code="{township}"] a')
+    reader.wait_for_url(re.compile(rf"/township/{township}$"))
+    assert reader.locator("nav.crumbs").inner_text().replace(" ", "") == f"长治市›{names[county]}›{names.get(township, '未划分乡镇')}"
+    listed = reader.locator("#subject-list tbody tr")
+    in_township = [s for s in city.roster if (s["township"] or s["county"] + "000") == township]
+    assert listed.count() == len(in_township)
+    verdicts = [listed.nth(i).locator("td").nth(5).inner_text() for i in range(listed.count())]
+    assert verdicts[0] == "未达标" and verdicts == sorted(verdicts, key=lambda v: v != "未达标"), "breaching subjects first"
+    reader.screenshot(path=str(SCREENSHOTS / "township-1920x1080.png"))
+    reader.click(f'#subject-list tr[data-code="{subject["code"]}"] a')
+    reader.wait_for_url(re.compile(rf"/subject/{subject['code']}$"))
+    assert reader.locator("nav.crumbs [aria-current]").inner_text() == subject["name"]
+    assert "未达标" in reader.locator("main").inner_text()

@@ -285,7 +285,8 @@ enum QueryWindow {
         -> ComplianceQueries.Window
     {
         var values: [String: String] = [:]
-        for (key, value) in query { values[String(key)] = String(value) }
+        // An empty value (a form's "全部") is no value.
+        for (key, value) in query where !value.isEmpty { values[String(key)] = String(value) }
         let asOf = try values["asOf"].map { try instant($0, name: "asOf", endOfDay: true) } ?? now
         let knownAt = try values["knownAt"].map { try instant($0, name: "knownAt", endOfDay: true) }
         let from =

@@ -1,3 +1,4 @@
+import Divisions
 import EventContract
 import Foundation
 import HTTPTypes
@@ -11,19 +12,34 @@ extension DashboardController {
     // MARK: - The roster (office only)
 
     func roster(_ page: PageContext) async throws -> (title: String, template: String, values: [String: Any]) {
-        ("名册导入", "roster", [:])
+        let directory = try await db.withConnection { try DivisionBook.load(on: $0) }
+        return (
+            "名册导入", "roster",
+            ["counties": directory.counties.count, "townships": directory.divisions.filter { $0.level == .township }.count]
+        )
     }
 
-    /// The CSV the page's script posts, with the session's CSRF token in `X-CSRF-Token`.
-    func importRoster(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+    /// The directory CSV the page's script posts, with the session's CSRF token in `X-CSRF-Token`.
+    func importDivisions(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        let name = try officeImporter(request, context)
+        return try CommandCenterController.json(try await api.importDivisions(request, by: name))
+    }
+
+    /// The signed-in office admin's name, for an import the page's script posts; else the problem.
+    func officeImporter(_ request: Request, _ context: ServiceRequestContext) throws -> String {
         guard let session = sessions.session(of: request) else { throw Problem.unauthorized("sign in first") }
         guard DashboardSessions.csrfMatches(request.headers[HTTPField.Name("X-CSRF-Token")!], session) else {
             throw Problem.forbidden("the form's CSRF token is missing or wrong; reload the page")
         }
         var context = context
         context.principal = session.principal
-        let principal = try context.require(.officeAdmin)
-        return try CommandCenterController.json(try await api.importRoster(request, by: principal.name))
+        return try context.require(.officeAdmin).name
+    }
+
+    /// The CSV the page's script posts, with the session's CSRF token in `X-CSRF-Token`.
+    func importRoster(_ request: Request, _ context: ServiceRequestContext) async throws -> Response {
+        let name = try officeImporter(request, context)
+        return try CommandCenterController.json(try await api.importRoster(request, by: name))
     }
 
     // MARK: - Sign-in

@@ -27,6 +27,7 @@ struct DashboardController: Sendable {
         pages.get("/") { request, context in try await page(request, context, nav: "navOverview", render: overview) }
         pages.get("ranking") { request, context in try await page(request, context, nav: "navRanking", render: ranking) }
         pages.get("county/:code") { request, context in try await page(request, context, nav: "navRanking", render: county) }
+        pages.get("township/:code") { request, context in try await page(request, context, nav: "navRanking", render: township) }
         pages.get("subject/:code") { request, context in try await page(request, context, nav: "", render: subject) }
         pages.get("ledger") { request, context in try await page(request, context, nav: "navLedger", render: ledger) }
         pages.get("quality") { request, context in try await page(request, context, nav: "navQuality", picker: false, render: quality) }
@@ -37,6 +38,7 @@ struct DashboardController: Sendable {
         pages.post("reports") { request, context in try await saveRanking(request, context) }
         pages.get("roster") { request, context in try await page(request, context, nav: "navRoster", picker: false, office: true, render: roster) }
         pages.post("roster") { request, context in try await importRoster(request, context) }
+        pages.post("divisions") { request, context in try await importDivisions(request, context) }
         pages.get("login") { request, _ in try signInPage(next: request.uri.queryParameters["next"].map(String.init) ?? "/", failed: false) }
         pages.post("login") { request, context in try await signIn(request, context) }
         pages.post("logout") { request, context in try await signOut(request, context) }
@@ -92,6 +94,7 @@ struct DashboardController: Sendable {
         for (key, value) in request.uri.queryParameters where key != "asOf" && key != "page" { keep.append(["name": String(key), "value": String(value)]) }
         let layout: [String: Any] = [
             "title": rendered.title, "body": body, "bodyClass": rendered.template, "query": pageContext.query,
+            "crumbs": rendered.values["crumbs"].map { ["steps": $0] as [String: Any] } ?? false,
             "session": [
                 "name": session.principal.name, "roleLabel": session.isOffice ? "创建办" : "查阅", "csrf": session.csrf,
                 "isOffice": session.isOffice, nav: true,
@@ -135,10 +138,11 @@ struct DashboardController: Sendable {
         return fields
     }
 
-    static func countyRow(_ c: ComplianceQueries.DivisionFigures, query: String) -> [String: Any] {
+    /// A row of a ranking table: a county (linking to its page) or a township (to its own).
+    static func divisionRow(_ c: ComplianceQueries.DivisionFigures, query: String) -> [String: Any] {
         let change = Display.rankChange(c.rankChange)
         return [
-            "code": c.county, "name": DivisionNames.demo.name(c.county), "rank": c.rank, "query": query,
+            "code": c.code, "name": c.name ?? c.code, "rank": c.rank, "query": query, "page": c.township == nil ? "county" : "township",
             "rankChange": change.text, "rankTone": change.tone, "rankChangeValue": c.rankChange ?? 0,
             "resolution": Display.percent(c.problems.total.rate), "resolutionValue": c.problems.total.rate,
             "compliance": Display.percent(c.compliance.overall.rate), "complianceValue": c.compliance.overall.rate,
@@ -149,6 +153,21 @@ struct DashboardController: Sendable {
             "overdue": Display.count(c.problems.total.overdue), "overdueValue": c.problems.total.overdue,
             "batches": Display.count(c.petitions.batches), "batchesValue": c.petitions.batches,
         ]
+    }
+
+    /// The way down from the city to `code` (a county, a township, or a subject's township), each
+    /// step a link but the last: 长治市 › 潞州区 › 东街街道 [› a subject].
+    static func crumbs(_ code: String?, subject: (code: String, name: String)? = nil, names: DivisionNames, query: String) -> [[String: Any]] {
+        let city = names.divisions.first { $0.level == .city }
+        var steps: [[String: Any]] = [["name": city?.name ?? "全市", "href": "/\(query)"]]
+        if let code {
+            for division in names.chain(code) where division.level != .city {
+                steps.append(["name": division.name, "href": "/\(division.code.count == 6 ? "county" : "township")/\(division.code)\(query)"])
+            }
+        }
+        if let subject { steps.append(["name": subject.name, "href": "/subject/\(subject.code)\(query)"]) }
+        steps[steps.count - 1]["current"] = true
+        return steps
     }
 
     /// A value for a mustache section: the value, or false (which hides the section) — never "nil".

@@ -9,12 +9,15 @@ import Mustache
 import Postgres
 import ServiceSupport
 
-/// The pages of figures: the overview (总览), the county ranking (排名) and a county's page.
+/// The pages of figures, city → county → township: the overview (总览) with its counties, the county
+/// ranking (排名), a county's page with its townships ranked, a township's page with its subjects.
 extension DashboardController {
     func overview(_ page: PageContext) async throws -> (title: String, template: String, values: [String: Any]) {
         let queries = queries
         let window = page.window
-        let (o, feeds) = try await api.snapshot { conn in (try queries.overview(window, on: conn), try Self.feeds(on: conn)) }
+        let (o, feeds, counties, names) = try await api.snapshot { conn in
+            (try queries.overview(window, on: conn), try Self.feeds(on: conn), try queries.counties(window, on: conn), try DivisionBook.load(on: conn))
+        }
         let groups = [o.compliance.overall, o.compliance.rural, o.compliance.enterpriseInstitution, o.compliance.religiousSite]
         let yoy = [("信访", o.yearOnYear.petitions), ("安全事故", o.yearOnYear.accidents), ("刑事案件", o.yearOnYear.criminalCases)]
         return (
@@ -51,6 +54,8 @@ extension DashboardController {
                     return ["label": label, "current": Display.count(c.current), "previous": Display.count(c.previous), "change": change.text, "tone": change.tone]
                 },
                 "feeds": feeds,
+                "counties": counties.sorted { $0.county < $1.county }.map { Self.divisionRow($0, query: page.query) },
+                "crumbs": Self.crumbs(nil, names: names, query: page.query),
             ]
         )
     }
@@ -63,7 +68,7 @@ extension DashboardController {
             "县区排名", "ranking",
             [
                 "period": Self.period(window), "savedAt": Self.present(saved.map { Display.time($0.savedAt) }),
-                "counties": counties.map { Self.countyRow($0, query: page.query) },
+                "counties": counties.map { Self.divisionRow($0, query: page.query) },
             ]
         )
     }
@@ -72,19 +77,72 @@ extension DashboardController {
         let code = try page.context.parameters.require("code")
         let queries = queries
         let window = page.window
-        let counties = try await api.snapshot { conn in try queries.counties(window, on: conn) }
+        guard DivisionLevel(code: code) == .county else { throw Problem.notFound("\(code) 不是县(区)代码") }
+        var inCounty = window
+        inCounty.county = code
+        let scope = inCounty
+        let (counties, townships, names) = try await api.snapshot { conn in
+            (try queries.counties(scope, on: conn), try queries.townships(scope, on: conn), try DivisionBook.load(on: conn))
+        }
         guard let c = counties.first(where: { $0.county == code }) else { throw Problem.notFound("没有县(区) \(code) 的创建主体") }
-        let groups = [c.compliance.overall, c.compliance.rural, c.compliance.enterpriseInstitution, c.compliance.religiousSite]
-        return (
-            DivisionNames.demo.name(code), "county",
+        var values = Self.figureValues(c, window: window, query: page.query)
+        values["townships"] = townships.map { Self.divisionRow($0, query: page.query) }
+        values["hasTownships"] = !townships.isEmpty
+        values["crumbs"] = Self.crumbs(code, names: names, query: page.query)
+        values["asOfValue"] = Display.date(window.asOf)
+        return (names.name(code), "county", values)
+    }
+
+    func township(_ page: PageContext) async throws -> (title: String, template: String, values: [String: Any]) {
+        let code = try page.context.parameters.require("code")
+        guard DivisionLevel(code: code) == .township || DivisionLevel.isUnassigned(code) else { throw Problem.notFound("\(code) 不是乡镇(街道)代码") }
+        let queries = queries
+        var inCounty = page.window
+        (inCounty.county, inCounty.township) = (String(code.prefix(6)), nil)
+        let scope = inCounty
+        let pageNumber = Int(page.request.uri.queryParameters["page"] ?? "1").map { Swift.max(1, $0) } ?? 1
+        let (townships, subjects, names) = try await api.snapshot { conn in
+            var township = scope
+            township.township = code
+            return (
+                try queries.townships(scope, on: conn), try SubjectList.page(township, breaching: nil, page: pageNumber, pageSize: 100, on: conn),
+                try DivisionBook.load(on: conn)
+            )
+        }
+        guard let t = townships.first(where: { $0.township == code }) else { throw Problem.notFound("没有乡镇(街道) \(code) 的创建主体") }
+        var values = Self.figureValues(t, window: page.window, query: page.query)
+        values["of"] = townships.count
+        values["countyName"] = names.name(String(code.prefix(6)))
+        values["crumbs"] = Self.crumbs(code, names: names, query: page.query)
+        let pages = Swift.max(1, (subjects.total + 99) / 100)
+        values["subjectTotal"] = Display.count(subjects.total)
+        values["pageNumber"] = pageNumber
+        values["pages"] = pages
+        values["previous"] = pageNumber > 1 ? "page=\(pageNumber - 1)" : false
+        values["next"] = pageNumber < pages ? "page=\(pageNumber + 1)" : false
+        values["subjectRows"] = subjects.items.map { s -> [String: Any] in
             [
-                "name": DivisionNames.demo.name(code), "code": code, "period": Self.period(window), "rank": c.rank, "subjects": Display.count(c.subjects.total),
-                "ampQuery": page.query.isEmpty ? "" : "&" + page.query.dropFirst(),
-                "complianceChart": Charts.rates(zip(Display.groups, groups).map { ($0.label, $1.rate, $1.target) }),
-                "ledgerChart": Self.ledgerChart(c.problems),
-                "zeros": Zero.allCases.map { ["label": $0.label, "count": Display.count(c.breaches[$0])] },
+                "code": s.code, "name": s.name, "typeLabel": Display.subjectType(s.type), "query": page.query,
+                "zeros": [("petition", s.petition), ("accident", s.accident), ("case", s.case)].map { ["breached": $0.1, "key": $0.0] },
+                "verdict": s.compliant ? "达标" : "未达标", "tone": s.compliant ? "good" : "bad", "open": Display.count(s.openProblems),
             ]
-        )
+        }
+        return (names.name(code), "township", values)
+    }
+
+    /// What a county's and a township's pages show of their own figures.
+    static func figureValues(_ c: ComplianceQueries.DivisionFigures, window: ComplianceQueries.Window, query: String) -> [String: Any] {
+        let groups = [c.compliance.overall, c.compliance.rural, c.compliance.enterpriseInstitution, c.compliance.religiousSite]
+        let change = Display.rankChange(c.rankChange)
+        return [
+            "name": c.name ?? c.code, "code": c.code, "county": c.county, "period": Self.period(window), "rank": c.rank,
+            "rankChange": change.text, "rankTone": change.tone, "subjects": Display.count(c.subjects.total),
+            "ampQuery": query.isEmpty ? "" : "&" + query.dropFirst(),
+            "complianceChart": Charts.rates(zip(Display.groups, groups).map { ($0.label, $1.rate, $1.target) }),
+            "ledgerChart": Self.ledgerChart(c.problems),
+            "resolution": Display.percent(c.problems.total.rate), "compliance": Display.percent(c.compliance.overall.rate),
+            "zeros": Zero.allCases.map { ["label": $0.label, "count": Display.count(c.breaches[$0])] },
+        ]
     }
 
     /// Resolved, open and overdue per problem kind, as bars.

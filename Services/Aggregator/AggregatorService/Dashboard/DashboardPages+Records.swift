@@ -14,6 +14,8 @@ import ServiceSupport
 extension DashboardController {
     func subject(_ page: PageContext) async throws -> (title: String, template: String, values: [String: Any]) {
         let subject = try await api.subjectPage(try page.context.parameters.require("code"), window: page.window)
+        let names = try await db.withConnection { try DivisionBook.load(on: $0) }
+        let township = subject.township ?? DivisionLevel.unassignedTownship(of: subject.county)
         let zeros = Zero.allCases.map { zero -> [String: Any] in
             let state = subject.zeros[zero]
             let breached = state?.breached ?? false
@@ -26,7 +28,8 @@ extension DashboardController {
             subject.name, "subject",
             [
                 "name": subject.name, "code": subject.code, "typeLabel": Display.subjectType(subject.type),
-                "countyName": DivisionNames.demo.name(subject.county), "township": Self.present(subject.township),
+                "countyName": names.name(subject.county), "township": names.name(township),
+                "crumbs": Self.crumbs(township, subject: (subject.code, subject.name), names: names, query: page.query),
                 "active": subject.active, "verdict": subject.compliant ? "达标" : "未达标", "tone": subject.compliant ? "good" : "bad", "zeros": zeros,
                 "changes": subject.changes.map { c -> [String: Any] in
                     [
@@ -45,10 +48,13 @@ extension DashboardController {
         // Empty filters (the form's "全部") mean no filter.
         var cleaned: [(key: Substring, value: Substring)] = []
         for (key, value) in page.request.uri.queryParameters
-        where !value.isEmpty && ["kind", "county", "status", "overdue", "asOf", "from", "page"].contains(String(key)) {
+        where !value.isEmpty && ["kind", "county", "township", "status", "overdue", "asOf", "from", "page"].contains(String(key)) {
             cleaned.append((key, value))
         }
+        // A township of another county than the one chosen is left out (the county was changed).
+        if let county = cleaned.first(where: { $0.key == "county" })?.value { cleaned.removeAll { $0.key == "township" && !$0.value.hasPrefix(county) } }
         let ledger = try await api.problemLedger(try ProblemLedger.Query.parse(cleaned))
+        let names = try await db.withConnection { try DivisionBook.load(on: $0) }
         let selected = Dictionary(cleaned.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { a, _ in a })
         let pages = Swift.max(1, (ledger.total + ledger.pageSize - 1) / ledger.pageSize)
         func link(_ page: Int) -> String {
@@ -60,7 +66,13 @@ extension DashboardController {
             [
                 "period": Self.period(page.window), "asOf": Self.present(selected["asOf"]),
                 "kinds": ProblemKind.allCases.map { ["value": $0.rawValue, "label": $0.label, "selected": selected["kind"] == $0.rawValue] },
-                "counties": DivisionNames.demo.counties.map { ["value": $0.code, "label": $0.name, "selected": selected["county"] == $0.code] },
+                "counties": names.counties.map { ["value": $0.code, "label": $0.name, "selected": selected["county"] == $0.code] },
+                "townshipFilter": selected["county"] != nil,
+                "townships": selected["county"].map { county in
+                    (names.townships(of: county).map { ($0.code, $0.name) } + [(DivisionLevel.unassignedTownship(of: county), DivisionLevel.unassignedName)]).map {
+                        ["value": $0.0, "label": $0.1, "selected": selected["township"] == $0.0]
+                    }
+                } ?? [],
                 "statuses": [("open", "未解决"), ("resolved", "已解决")].map { ["value": $0.0, "label": $0.1, "selected": selected["status"] == $0.0] },
                 "overdueOnly": selected["overdue"] == "true",
                 "total": Display.count(ledger.total), "page": ledger.page, "pages": pages,
@@ -68,7 +80,8 @@ extension DashboardController {
                 "items": ledger.items.map { item -> [String: Any] in
                     let open = item.status == ProblemLedger.Status.open
                     return [
-                        "kind": item.kind.rawValue, "kindLabel": item.kind.label, "county": item.county, "countyName": DivisionNames.demo.name(item.county),
+                        "kind": item.kind.rawValue, "kindLabel": item.kind.label, "county": item.county, "countyName": names.name(item.county),
+                        "townshipName": names.name(item.township),
                         "subject": item.subject, "registered": Display.time(item.registeredAt), "due": Display.date(item.due),
                         "status": item.status.rawValue, "overdue": item.overdue,
                         "statusLabel": open ? (item.overdue ? "逾期未解决" : "未解决") : "已解决", "tone": open ? (item.overdue ? "bad" : "pending") : "good",

@@ -64,18 +64,17 @@
   }
   sortable();
 
-  // The roster import (office): the file goes as text/csv with the session's CSRF token.
-  var roster = document.getElementById("roster-form");
-  if (roster) {
-    roster.addEventListener("submit", function (event) {
+  // The roster's and the directory's imports (office): the file goes as text/csv with the session's CSRF token.
+  document.querySelectorAll("form[data-import]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var file = roster.querySelector("input[type=file]").files[0];
-      var out = document.getElementById("roster-result");
+      var file = form.querySelector("input[type=file]").files[0];
+      var out = document.getElementById(form.dataset.result);
       if (!file) return;
       out.textContent = "导入中…";
       file.text().then(function (text) {
-        return fetch("/roster", { method: "POST", credentials: "same-origin", body: text,
-          headers: { "Content-Type": "text/csv", "X-CSRF-Token": roster.dataset.csrf } });
+        return fetch(form.dataset.import, { method: "POST", credentials: "same-origin", body: text,
+          headers: { "Content-Type": "text/csv", "X-CSRF-Token": form.dataset.csrf } });
       }).then(function (r) { return r.json().then(function (j) { return [r.status, j]; }); })
         .then(function (result) {
           var j = result[1];
@@ -86,7 +85,7 @@
         })
         .catch(function (e) { out.textContent = "导入失败:" + e; });
     });
-  }
+  });
 
   document.querySelectorAll("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
 })();
