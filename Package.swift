@@ -239,7 +239,7 @@ let package = Package(
             name: "Benchmarks", dependencies: ["Kafka", "Postgres", "EventContract"],
             path: "Tests/Benchmarks", swiftSettings: swiftSettings),
         .executableTarget(
-            name: "AggregatorBenchmark", dependencies: ["Kafka", "Postgres", "EventContract", "Simulation"],
+            name: "AggregatorBenchmark", dependencies: ["Divisions", "Kafka", "Postgres", "EventContract", "Simulation"],
             path: "Tests/AggregatorBenchmark", swiftSettings: swiftSettings),
     ]
 )

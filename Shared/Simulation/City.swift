@@ -70,9 +70,15 @@ public struct City: Sendable {
     /// The positions in `subjects` of the subjects of one type.
     public func subjects(of type: SubjectType) -> [Int] { indicesByType[type] ?? [] }
 
-    /// The division directory of the city's counties and townships (`code,name`), as the office imports it.
+    /// The division directory of the city's counties and townships (`code,name`), as the office
+    /// imports it — with the cities they are in (named by the demo directory, or by code).
     public var directoryCSV: String {
         var csv = "code,name\n"
+        var cities: [String] = []
+        for county in counties where !cities.contains(DivisionLevel.parent(of: county.code) ?? "") {
+            cities.append(DivisionLevel.parent(of: county.code) ?? "")
+        }
+        for city in cities { csv += "\(city),\(DivisionNames.demo[city]?.name ?? "\(city)市")\n" }
         for county in counties {
             csv += "\(county.code),\(county.name)\n"
             for township in county.townships { csv += "\(township.code),\(township.name)\n" }

@@ -3,6 +3,7 @@
 // peak memory, the same figure for a straightforward reference consumer, query latency at that
 // size, and end-to-end freshness under steady load. Run with `deploy/local/bench-aggregator.sh`.
 // Prints figures; asserts nothing: speed is read, not tested.
+import Divisions
 import EventContract
 import Foundation
 import Kafka
@@ -183,6 +184,21 @@ try await PostgresClient.createDatabaseIfMissing(databaseName, server: server)
 let db = PostgresClient(configuration: server.database(databaseName))
 say("province: \(counties.count) counties, \(grouped(subjectCount)) subjects, \(grouped(eventCount)) events; database \(databaseName)\n")
 
+// The province's division directory first: the roster's townships must be in it.
+let directoryPath = FileManager.default.temporaryDirectory.appendingPathComponent("province-divisions-\(run).csv").path
+try province.directoryCSV.write(toFile: directoryPath, atomically: false, encoding: String.Encoding.utf8)
+let directoryImporter = Process()
+directoryImporter.executableURL = URL(fileURLWithPath: aggregatorBinary)
+directoryImporter.arguments = ["import-divisions", directoryPath]
+directoryImporter.environment = environment.merging(["DATABASE_NAME": databaseName]) { _, new in new }
+directoryImporter.standardError = FileHandle.nullDevice
+directoryImporter.standardOutput = FileHandle.nullDevice
+try directoryImporter.run()
+directoryImporter.waitUntilExit()
+try? FileManager.default.removeItem(atPath: directoryPath)
+let townshipCount = province.counties.map(\.townships.count).reduce(0, +)
+line("division directory (aggregator import-divisions)", "\(counties.count) counties, \(grouped(townshipCount)) townships")
+
 let csvPath = FileManager.default.temporaryDirectory.appendingPathComponent("province-\(run).csv").path
 try province.rosterCSV.write(toFile: csvPath, atomically: false, encoding: String.Encoding.utf8)
 let importer = Process()
@@ -294,7 +310,12 @@ if environment["BENCH_REPLAY_ONLY"] == "1" {
 }
 
 await waitForHTTP()
-for (path, label) in [("/api/v1/overview", "GET /overview"), ("/api/v1/counties", "GET /counties (\(counties.count) counties)")] {
+let (someCounty, someTownship) = (province.counties[0].code, province.counties[0].townships[0].code)
+for (path, label) in [
+    ("/api/v1/overview", "GET /overview"), ("/api/v1/counties", "GET /counties (\(counties.count) counties)"),
+    ("/api/v1/townships?county=\(someCounty)", "GET /townships?county= (\(province.counties[0].townships.count) townships)"),
+    ("/api/v1/overview?township=\(someTownship)", "GET /overview?township="),
+] {
     for _ in 0..<20 { _ = try await get(path) }
     var latencies: [Double] = []
     for _ in 0..<300 { latencies.append(seconds(try await get(path).1) * 1000) }
