@@ -44,8 +44,9 @@ public struct DivisionNames: Sendable {
     public struct Division: Sendable, Hashable, Codable {
         public let code: String
         public let name: String
-        public var level: DivisionLevel { DivisionLevel(code: code)! }
-        public var parent: String? { DivisionLevel.parent(of: code) }
+        /// By the code; a county's 未划分乡镇 (`<county>000`) stands at the township level.
+        public var level: DivisionLevel { DivisionLevel(code: code) ?? (code.utf8.count == 9 ? .township : code.hasSuffix("00") ? .city : .county) }
+        public var parent: String? { DivisionLevel.isUnassigned(code) ? String(code.prefix(6)) : DivisionLevel.parent(of: code) }
 
         public init(code: String, name: String) {
             self.code = code
@@ -164,7 +165,7 @@ public struct DivisionNames: Sendable {
         var next: String? = code
         while let c = next {
             chain.insert(Division(code: c, name: name(c)), at: 0)
-            next = DivisionLevel.isUnassigned(c) ? String(c.prefix(6)) : DivisionLevel.parent(of: c)
+            next = Division(code: c, name: "").parent
             if let n = next, self[n] == nil, DivisionLevel(code: n) == .city { break }
         }
         return chain

@@ -14,6 +14,7 @@ import Testing
         #expect(demo.name("140403000") == "未划分乡镇")
         #expect(demo.name("140999") == "140999", "a division the directory does not name is shown by its code")
         #expect(demo.chain("140403001").map(\.name) == ["长治市", "潞州区", "东街街道"])
+        #expect(demo.chain("140403000").map(\.name) == ["长治市", "潞州区", "未划分乡镇"] && demo.chain("140403000").last?.level == .township)
     }
 
     @Test func levelAndParentFollowFromTheCode() {
