@@ -126,6 +126,26 @@ extension ScriptedMonthTests {
         let oldKnownBefore = try await get("/api/v1/overview?asOf=2026-12-31&township=\(from)&knownAt=\(knownBefore)", client)
         #expect(value(oldKnownBefore, ["subjects", "total"]) == value(beforeMove, ["subjects", "total"]))
         #expect(try await conservationChecksHold(client))
+
+        // The BI views per township give the numbers the API gives, township by township.
+        let thisYear = Int(WallClock.system.now().description.prefix(4))!
+        let current = try #require(try await get("/api/v1/townships", client)["townships"] as? [[String: Any]])
+        #expect(current.count >= townships.count)
+        for t in current {
+            let code = try #require(t["township"] as? String)
+            let row = try await database.query(
+                """
+                SELECT c.subjects, c.compliant, c.breaching_petition, p.batches, l.found, l.open
+                FROM bi_compliance_by_township c JOIN bi_petitions_by_township p USING (year, county, township)
+                    JOIN bi_problem_ledger_by_township l USING (year, county, township)
+                WHERE year = $1 AND township = $2 AND l.kind = 'hazard'
+                """, [thisYear, code])
+            let api = [
+                value(t, ["subjects", "total"]), value(t, ["compliance", "overall", "compliant"]), value(t, ["breaches", "petition"]),
+                value(t, ["petitions", "batches"]), value(t, ["problems", "hazard", "found"]), value(t, ["problems", "hazard", "open"]),
+            ]
+            #expect(try row.first.map { r in try (0..<6).map { try r.decode($0, as: Int.self) } } == api, "township \(code)")
+        }
     }
 
     /// The integer at `path` in a JSON object (0 when absent).
