@@ -302,10 +302,15 @@ say("    view: \(grouped(try sizes.decode(0))) facts, \(grouped(try sizes.decode
 
 // MARK: - 4. Query latency at that size
 
+/// The benchmark's database is dropped at the end, unless BENCH_KEEP_DATABASE=1 (to read its plans).
+func dropDatabase() async throws {
+    await db.shutdown()
+    if environment["BENCH_KEEP_DATABASE"] == "1" { say("database \(databaseName) kept") } else { try await PostgresClient.dropDatabase(databaseName, server: server) }
+}
+
 if environment["BENCH_REPLAY_ONLY"] == "1" {
     await aggregator.stop()
-    await db.shutdown()
-    try await PostgresClient.dropDatabase(databaseName, server: server)
+    try await dropDatabase()
     exit(0)
 }
 
@@ -432,5 +437,4 @@ let referenceRate = Double(referenceCount) / seconds(referenceTime)
 line("reference consumer (one event per transaction, first \(grouped(referenceCount)))", "\(grouped(Int(referenceRate))) events/s")
 line("aggregator replay / reference", String(format: "%.1fx", replayRate / referenceRate))
 
-await db.shutdown()
-try await PostgresClient.dropDatabase(databaseName, server: server)
+try await dropDatabase()

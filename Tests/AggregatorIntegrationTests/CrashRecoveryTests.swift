@@ -160,7 +160,7 @@ import FoundationNetworking
         let database = PostgresClient(configuration: databaseConfiguration)
         #expect(try await database.query("SELECT count(*) FROM subjects")[0].decode(0, as: Int.self) == 2_500)
         #expect(
-            try await database.query("SELECT value FROM figures WHERE year = 0 AND metric = 'subjects.village'")
+            try await database.query("SELECT value FROM figures WHERE year = 0 AND level = 'township' AND metric = 'subjects.village'")
                 .map { try $0.decode(0, as: Int.self) }.reduce(0, +) == 2_500)
 
         let second = try importRoster()

@@ -46,7 +46,7 @@ import Testing
         #expect(result.quarantined.allSatisfy { $0.kind == .refused && $0.reason.contains("23514") })
         #expect(try await count("SELECT count(*) FROM facts", db) == 200 - poisoned)
         #expect(try await count("SELECT count(*) FROM record_state", db) == 200 - poisoned)
-        #expect(try await count("SELECT coalesce(sum(value), 0)::int FROM figures WHERE metric = 'found.hazard'", db) == 200 - poisoned)
+        #expect(try await count("SELECT coalesce(sum(value), 0)::int FROM figures WHERE level = 'city' AND metric = 'found.hazard'", db) == 200 - poisoned)
         #expect(try await count("SELECT count(*) FROM quarantine WHERE kind = 'refused'", db) == poisoned)
         // The offsets moved past the whole batch: the consumer goes on after it.
         #expect(try await count("SELECT next_offset::int FROM consumer_offsets", db) == 200)
@@ -104,7 +104,7 @@ import Testing
             """, [known.topic, Bytea(known.value)])
         #expect(try await QuarantineRelease.retryUnknownTypes(db: db, logger: Logger(label: "test")) == 1)
         #expect(try await count("SELECT count(*) FROM facts", db) == 1)
-        #expect(try await count("SELECT coalesce(sum(value), 0)::int FROM figures WHERE metric = 'found.hazard'", db) == 1)
+        #expect(try await count("SELECT coalesce(sum(value), 0)::int FROM figures WHERE level = 'city' AND metric = 'found.hazard'", db) == 1)
         #expect(try await QuarantineRelease.retryUnknownTypes(db: db, logger: Logger(label: "test")) == 0)
         #expect(try await count("SELECT count(*) FROM facts", db) == 1)
         await db.shutdown()

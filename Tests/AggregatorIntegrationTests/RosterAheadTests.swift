@@ -20,7 +20,7 @@ import Testing
     }
 
     func figure(_ metric: String, _ db: PostgresClient) async throws -> Int64 {
-        try await db.query("SELECT coalesce(sum(value), 0)::bigint FROM figures WHERE year = 2026 AND metric = $1", [metric])[0].decode(0)
+        try await db.query("SELECT coalesce(sum(value), 0)::bigint FROM figures WHERE year = 2026 AND level = 'city' AND metric = $1", [metric])[0].decode(0)
     }
 
     @Test func aRosterChangeBetweenReadAheadAndTransactionCounts() async throws {

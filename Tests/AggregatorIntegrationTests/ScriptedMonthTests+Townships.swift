@@ -127,8 +127,22 @@ extension ScriptedMonthTests {
         #expect(value(oldKnownBefore, ["subjects", "total"]) == value(beforeMove, ["subjects", "total"]))
         #expect(try await conservationChecksHold(client))
 
-        // The BI views per township give the numbers the API gives, township by township.
+        // Each level keeps its own counters: a county's that drifts from its townships' is caught,
+        // metric by metric, and so is the city's that no longer adds up.
         let thisYear = Int(WallClock.system.now().description.prefix(4))!
+        let drift = "UPDATE figures SET value = value + $1 WHERE level = 'county' AND division = $2 AND year = $3 AND metric = 'found.hazard'"
+        let moverCounty = mover.code.county
+        let outcomes = try await database.withConnection { conn in
+            #expect(try conn.update(drift, [1, moverCounty, thisYear]) == 1)
+            defer { _ = try? conn.update(drift, [-1, moverCounty, thisYear]) }
+            return try ConservationChecks.check(ComplianceQueries(settings: .init()), on: conn)
+        }
+        let failed = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.name, $0.problems) })
+        #expect(failed["townships_sum_to_county"]?.contains { $0.hasPrefix("\(moverCounty) found.hazard: townships add up to") } == true, "\(failed)")
+        #expect(failed["counties_sum_to_city"]?.contains { $0.hasPrefix("city found.hazard: counties add up to") } == true, "\(failed)")
+        #expect(failed["maintained_equals_recomputed"] == [], "the townships themselves are right")
+
+        // The BI views per township give the numbers the API gives, township by township.
         let current = try #require(try await get("/api/v1/townships", client)["townships"] as? [[String: Any]])
         #expect(current.count >= townships.count)
         for t in current {

@@ -3,7 +3,7 @@
 # with a year of a province, replays them into an empty view with the aggregator binary, and
 # prints events/s, peak memory, a reference consumer's events/s, /overview and /counties
 # latency, and freshness under 1,000 events/s. The broker is restarted first (empty topics).
-#   [BENCH_REPLAY_ONLY=1] [AGGREGATOR_BATCH_SIZE=n] deploy/local/bench-aggregator.sh [subjects] [events]   default 600000 1000000
+#   [BENCH_REPLAY_ONLY=1] [BENCH_KEEP_DATABASE=1] [AGGREGATOR_BATCH_SIZE=n] deploy/local/bench-aggregator.sh [subjects] [events]   default 600000 1000000
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"

@@ -3,8 +3,8 @@ import ComplianceRules
 extension AggregatorSchema {
     /// The four levels (DESIGN.md 9.1): the division directory and its versions; every subject in
     /// one township (villages and communities by their code, the others by the roster's township or
-    /// the county's 未划分乡镇, `<county>000`); the counters kept per township — a county's figures
-    /// are its townships' added up — and rebuilt here from the record states and the roster.
+    /// the county's 未划分乡镇, `<county>000`); the counters kept per township (since migration 16
+    /// also per county and for the city), rebuilt here from the record states and the roster.
     static let townships = """
         CREATE TABLE divisions (
             code text PRIMARY KEY,
@@ -61,6 +61,43 @@ extension AggregatorSchema {
         \(rebuiltFigures)
         \(biViewsByTownship)
         """
+
+    /// The counters kept at every level in the same write (migration 16): a township's, its
+    /// county's (`left(division, 6)`) and the city's (division ""), keyed by level and division, so
+    /// that reading a level reads its own rows; the conservation checks see that the levels add up.
+    static let countersAtEveryLevel = """
+        ALTER TABLE figures RENAME COLUMN township TO division;
+        ALTER TABLE figures ADD COLUMN level text NOT NULL DEFAULT 'township';
+        ALTER TABLE figures ALTER COLUMN level DROP DEFAULT;
+        ALTER TABLE figures DROP CONSTRAINT figures_pkey;
+        ALTER TABLE figures ADD PRIMARY KEY (year, level, division, metric);
+        INSERT INTO figures (year, level, division, metric, value)
+            SELECT f.year, l.level, l.division, f.metric, sum(f.value)
+            FROM figures f CROSS JOIN LATERAL (VALUES ('county', left(f.division, 6)), ('city', '')) AS l(level, division)
+            GROUP BY 1, 2, 3, 4;
+        CREATE OR REPLACE VIEW bi_township_metrics AS
+            SELECT year, left(division, 6) AS county, division AS township, metric, value FROM figures WHERE year > 0 AND level = 'township'
+            UNION ALL
+            SELECT y.year, left(r.division, 6), r.division, r.metric, r.value
+            FROM figures r
+            CROSS JOIN (SELECT DISTINCT year FROM figures WHERE year > 0 AND level = 'city'
+                        UNION SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int) y
+            WHERE r.year = 0 AND r.level = 'township';
+        CREATE OR REPLACE VIEW bi_metrics AS
+            SELECT year, division AS county, metric, value FROM figures WHERE year > 0 AND level = 'county'
+            UNION ALL
+            SELECT y.year, r.division, r.metric, r.value
+            FROM figures r
+            CROSS JOIN (SELECT DISTINCT year FROM figures WHERE year > 0 AND level = 'city'
+                        UNION SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int) y
+            WHERE r.year = 0 AND r.level = 'county';
+        """
+
+    /// SQL: the counters a township's delta moves — its own, its county's and the city's — as
+    /// `l.level` and `l.division`, for the township in `column`.
+    static func counterLevels(of column: String) -> String {
+        "CROSS JOIN LATERAL (VALUES ('township', \(column)), ('county', left(\(column), 6)), ('city', '')) AS l(level, division)"
+    }
 
     /// Fills `figures` from the record states and the roster: what applying every fact and roster
     /// change again would leave (the migration's way to key the counters by township).

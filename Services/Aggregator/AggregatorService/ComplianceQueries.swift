@@ -25,13 +25,14 @@ struct ComplianceQueries: Sendable {
         var division: String? { township ?? county }
     }
 
-    /// SQL: whether the township in `column` lies within the division of parameter `parameter`
-    /// (a county's 6 digits, a township's 9, or null for the city) — a range of the counters' key.
-    static func within(_ column: String, _ parameter: String) -> String {
-        "(\(parameter)::text IS NULL OR \(column) BETWEEN \(parameter)::text AND \(parameter)::text || repeat('9', 9 - length(\(parameter)::text)))"
+    /// SQL: whether the division in `column` (a township's code, or a code of `length` digits) lies
+    /// within the division of parameter `parameter` (a county's 6 digits, a township's 9, or null
+    /// for the city) — a range of an index's key.
+    static func within(_ column: String, _ parameter: String, length: Int = 9) -> String {
+        "(\(parameter)::text IS NULL OR \(column) BETWEEN \(parameter)::text AND \(parameter)::text || repeat('9', \(length) - length(\(parameter)::text)))"
     }
 
-    /// The code length of a level's key in `figures.township`: 0 for the city, 6 a county, 9 a township.
+    /// The code length of a level's key in `figures.division`: 0 for the city, 6 a county, 9 a township.
     static func keyLength(_ level: DivisionLevel) -> Int {
         switch level {
         case .city: 0
@@ -60,11 +61,13 @@ struct ComplianceQueries: Sendable {
 
     /// The window's figures for its division (the city without one).
     func figures(of w: Window, on conn: PostgresConnection) throws -> Figures {
-        try figures(w, by: .city, on: conn).values.reduce(Figures(), +)
+        let level: DivisionLevel = w.township != nil ? .township : w.county != nil ? .county : .city
+        return try figures(w, by: level, on: conn).values.reduce(Figures(), +)
     }
 
     /// The maintained counters answer for a whole year so far, as known now, once every known
-    /// fact lies at or before `asOf`; nil for any other window.
+    /// fact lies at or before `asOf`; nil for any other window. Each level reads its own counters;
+    /// the window's division must not lie below `level`.
     func maintained(_ w: Window, by level: DivisionLevel = .county, on conn: PostgresConnection) throws -> [String: Figures]? {
         let year = ChinaCalendar.year(w.asOf)
         guard w.knownAt == nil, w.from.unixMicros == ChinaCalendar.startOfYear(year).unixMicros else { return nil }
@@ -76,14 +79,15 @@ struct ComplianceQueries: Sendable {
         let thisMonth = ChinaCalendar.month(w.asOf)
         let rows = try conn.query(
             """
-            SELECT left(township, $5), metric, sum(value)::bigint FROM figures WHERE year IN (0, $1) AND \(Self.within("township", "$2"))
+            SELECT division, metric, sum(value)::bigint FROM figures
+            WHERE year IN (0, $1) AND level = $6 AND \(Self.within("division", "$2", length: Self.keyLength(level)))
             GROUP BY 1, 2
             UNION ALL
             SELECT left(township, $5), \(Metric.problemSQL("overdue", entity: "entity")), count(*) FROM record_state
             WHERE entity IN \(ProblemKind.entitiesSQL) AND resolved_at IS NULL AND voided_at IS NULL
                 AND year = $1 AND due_at >= $3 AND due_at < $4 AND \(Self.within("township", "$2"))
             GROUP BY 1, entity
-            """, [year, w.division, monthStart.description, w.asOf.description, Self.keyLength(level)])
+            """, [year, w.division, monthStart.description, w.asOf.description, Self.keyLength(level), level.rawValue])
         var counties: [String: Figures] = [:]
         for row in rows {
             let (county, metric, value): (String, String, Int64) = (try row.decode(0), try row.decode(1), try row.decode(2))

@@ -12,10 +12,12 @@ import ServiceLifecycle
 ///
 /// - `maintained_equals_recomputed`: this year's maintained figures equal a full recomputation
 ///   from the facts, township by township, metric by metric;
-/// - `townships_sum_to_county`: each county's townships add up to the county's records and active
-///   subjects counted afresh (by the county in each record's and subject's code);
+/// - `townships_sum_to_county`: each county's counters are its townships' added up, metric by
+///   metric, and match the county's records and active subjects counted afresh (by the county in
+///   each record's and subject's code);
 /// - `kinds_sum_to_total`: the ledger's kinds add up to its total;
-/// - `counties_sum_to_city`: the counties' counters add up to the city's records (counted afresh);
+/// - `counties_sum_to_city`: the city's counters are its counties' added up, metric by metric, and
+///   match the city's records (counted afresh);
 /// - `resolved_within_found`: nowhere more resolved than found, nor more breaching subjects than subjects.
 ///
 /// Each round reads one snapshot, so a batch applied meanwhile cannot make figures disagree.
@@ -71,9 +73,20 @@ struct ConservationChecks: Service {
         return outcomes
     }
 
+    /// Where the counters of a level (`wholes`, by division) differ from those of the level below
+    /// added up (`parts`, by the same division), metric by metric.
+    static func levelsAddUp(parts: [String: Figures], wholes: [String: Figures], of below: String) -> [String] {
+        Set(parts.keys).union(wholes.keys).sorted().flatMap { division in
+            let (sum, whole) = (parts[division] ?? Figures(), wholes[division] ?? Figures())
+            return Set(sum.values.keys).union(whole.values.keys).sorted().compactMap { metric in
+                sum[metric] == whole[metric] ? nil : "\(division.isEmpty ? "city" : division) \(metric): \(below) add up to \(sum[metric]), its counter is \(whole[metric])"
+            }
+        }
+    }
+
     /// The counties' records of `year` and active subjects counted afresh, by the county in their
-    /// codes, against their townships' counters added up (`counties`).
-    static func townshipsSumToCounty(_ counties: [String: Figures], year: Int64, on conn: PostgresConnection) throws -> [String] {
+    /// codes, against the counties' counters (`counties`).
+    static func countiesMatchRecords(_ counties: [String: Figures], year: Int64, on conn: PostgresConnection) throws -> [String] {
         var counted: [String: Figures] = [:]
         for row in try conn.query(
             """
@@ -101,7 +114,7 @@ struct ConservationChecks: Service {
             let f = counted[county] ?? Figures()
             let sums = counties[county] ?? Figures()
             for metric in f.values.keys.sorted() where sums[metric] != f[metric] {
-                problems.append("\(county) \(metric): townships add up to \(sums[metric]), the county has \(f[metric])")
+                problems.append("\(county) \(metric): the county's counter is \(sums[metric]), its records \(f[metric])")
             }
         }
         return problems
@@ -119,18 +132,21 @@ struct ConservationChecks: Service {
         for township in Set(townships.keys).union(recomputed.keys).sorted() {
             differences += (townships[township] ?? Figures()).differences(from: recomputed[township] ?? Figures()).map { "\(township) \($0)" }
         }
-        var maintained: [String: Figures] = [:]
-        for (township, f) in townships { maintained[String(township.prefix(6)), default: Figures()] = maintained[String(township.prefix(6)), default: Figures()] + f }
-        let townshipSums = try Self.townshipsSumToCounty(maintained, year: ChinaCalendar.year(asOf), on: conn)
-        let city = maintained.values.reduce(Figures(), +)
+        // Each level keeps its own counters: a county's must be its townships' added up, the city's its counties'.
+        let maintained = try queries.maintained(window, by: .county, on: conn) ?? [:]
+        let city = try queries.maintained(window, by: .city, on: conn)?[""] ?? Figures()
+        var townshipsAddedUp: [String: Figures] = [:]
+        for (township, f) in townships { townshipsAddedUp[String(township.prefix(6)), default: Figures()] = townshipsAddedUp[String(township.prefix(6)), default: Figures()] + f }
+        var townshipSums = Self.levelsAddUp(parts: townshipsAddedUp, wholes: maintained, of: "townships")
+        townshipSums += try Self.countiesMatchRecords(maintained, year: ChinaCalendar.year(asOf), on: conn)
         var sums: [String] = []
         let problems = city.problems()
         for (name, ledger) in [("found", \ComplianceQueries.Ledger.found), ("resolved", \.resolved), ("open", \.open), ("overdue", \.overdue)] {
             let kinds = ProblemKind.allCases.map { problems[$0][keyPath: ledger] }.reduce(0, +)
             if kinds != problems.total[keyPath: ledger] { sums.append("\(name): kinds \(kinds) ≠ total \(problems.total[keyPath: ledger])") }
         }
-        // The city straight from the record states, against the counties' counters added up.
-        var counties: [String] = []
+        // The city's counters against its counties', and straight from the record states.
+        var counties = Self.levelsAddUp(parts: ["": maintained.values.reduce(Figures(), +)], wholes: ["": city], of: "counties")
         let live = try conn.query(
             """
             SELECT entity, count(*), count(resolved_at) FROM record_state
@@ -148,9 +164,8 @@ struct ConservationChecks: Service {
                 records.add(.accidents, try row.decode(1))
             }
         }
-        for (metric, count) in records.values.sorted(by: { $0.key < $1.key }) {
-            let sum = maintained.values.map { $0[metric] }.reduce(0, +)
-            if sum != count { counties.append("\(metric): counties add up to \(sum), the city has \(count)") }
+        for (metric, count) in records.values.sorted(by: { $0.key < $1.key }) where city[metric] != count {
+            counties.append("\(metric): the city's counter is \(city[metric]), its records \(count)")
         }
         var bounds: [String] = []
         for (county, f) in maintained.sorted(by: { $0.key < $1.key }) {

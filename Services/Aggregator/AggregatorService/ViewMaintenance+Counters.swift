@@ -1,22 +1,41 @@
 import ComplianceRules
+import Divisions
 import EventContract
 import Postgres
 
 extension ViewMaintenance {
-    /// Adds `deltas` to the counters (in key order, the same for every writer).
+    /// Adds `deltas` (per township) to the counters of every level — the township's, its county's
+    /// and the city's — in key order, the same for every writer.
     static func add(_ deltas: [FigureKey: Int64], on conn: PostgresConnection) throws {
-        let keys = deltas.filter { $0.value != 0 }.keys.sorted()
+        var counters: [Counter: Int64] = [:]
+        for (key, delta) in deltas where delta != 0 {
+            for level in DivisionLevel.allCases {
+                let division = String(key.township.prefix(ComplianceQueries.keyLength(level)))
+                counters[Counter(year: key.year, level: level.rawValue, division: division, metric: key.metric), default: 0] += delta
+            }
+        }
+        let keys = counters.filter { $0.value != 0 }.keys.sorted()
         guard !keys.isEmpty else { return }
         try conn.query(
             """
-            INSERT INTO figures AS g (year, township, metric, value)
-            SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::bigint[])
-            ON CONFLICT (year, township, metric) DO UPDATE SET value = g.value + excluded.value
+            INSERT INTO figures AS g (year, level, division, metric, value)
+            SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+            ON CONFLICT (year, level, division, metric) DO UPDATE SET value = g.value + excluded.value
             """,
             [
-                PostgresArray(keys.map(\.year)), PostgresArray(keys.map(\.township)), PostgresArray(keys.map(\.metric)),
-                PostgresArray(keys.map { deltas[$0]! }),
+                PostgresArray(keys.map(\.year)), PostgresArray(keys.map(\.level)), PostgresArray(keys.map(\.division)),
+                PostgresArray(keys.map(\.metric)), PostgresArray(keys.map { counters[$0]! }),
             ])
+    }
+
+    /// A row of `figures`: per registration year (0: the roster), level, division ("" for the
+    /// city) and metric.
+    struct Counter: Hashable, Comparable {
+        let year: Int64
+        let level: String
+        let division: String
+        let metric: String
+        static func < (a: Counter, b: Counter) -> Bool { (a.year, a.level, a.division, a.metric) < (b.year, b.level, b.division, b.metric) }
     }
 
     /// The compliance counters one subject-year contributes (`sides`: sign, township, type, and
@@ -52,10 +71,11 @@ extension ViewMaintenance {
                 SELECT 0 AS year, township, \(Metric.subjectsSQL(type: "type")) AS metric, sign AS delta FROM roster_sides
                 UNION ALL \(subjectFigures)
             )
-            INSERT INTO figures AS g (year, township, metric, value)
-            SELECT year, township, metric, sum(delta) FROM deltas GROUP BY year, township, metric HAVING sum(delta) <> 0
-            ORDER BY year, township, metric
-            ON CONFLICT (year, township, metric) DO UPDATE SET value = g.value + excluded.value
+            INSERT INTO figures AS g (year, level, division, metric, value)
+            SELECT d.year, l.level, l.division, d.metric, sum(d.delta) FROM deltas d \(AggregatorSchema.counterLevels(of: "d.township"))
+            GROUP BY 1, 2, 3, 4 HAVING sum(d.delta) <> 0
+            ORDER BY 1, 2, 3, 4
+            ON CONFLICT (year, level, division, metric) DO UPDATE SET value = g.value + excluded.value
             """,
             [
                 PostgresArray(before.map(\.code)), PostgresArray(before.map { $0.entry?.township }), PostgresArray(before.map { $0.entry?.type }),

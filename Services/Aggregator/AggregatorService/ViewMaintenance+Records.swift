@@ -92,11 +92,11 @@ extension ViewMaintenance {
         try conn.execute("DELETE FROM figures WHERE metric LIKE 'open\\_due.%'")
         try conn.execute(
             """
-            INSERT INTO figures (year, township, metric, value)
-            SELECT year, township, \(Metric.openDueSQL(entity: "entity", due: "due_at")), count(*)
-            FROM record_state
-            WHERE entity IN \(ProblemKind.entitiesSQL) AND resolved_at IS NULL AND voided_at IS NULL
-            GROUP BY 1, 2, 3
+            INSERT INTO figures (year, level, division, metric, value)
+            SELECT r.year, l.level, l.division, \(Metric.openDueSQL(entity: "r.entity", due: "r.due_at")), count(*)
+            FROM record_state r \(AggregatorSchema.counterLevels(of: "r.township"))
+            WHERE r.entity IN \(ProblemKind.entitiesSQL) AND r.resolved_at IS NULL AND r.voided_at IS NULL
+            GROUP BY 1, 2, 3, 4
             """)
     }
 }

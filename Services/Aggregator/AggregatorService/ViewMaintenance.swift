@@ -18,8 +18,8 @@ enum ViewMaintenance {
         try conn.query("SELECT pg_advisory_xact_lock(hashtext('threezero.aggregator.view'))")
     }
 
-    /// A counter: per registration year (0: the roster), township (the county is its first 6
-    /// digits) and metric.
+    /// A change of counters: per registration year (0: the roster), township and metric (`add`
+    /// moves the township's county and the city by the same).
     struct FigureKey: Hashable, Comparable {
         let year: Int64
         let township: String
@@ -78,12 +78,13 @@ enum ViewMaintenance {
         let days = try defaultDeadlineDays(on: conn)
         for fact in facts {
             let id = fact.event.data.recordId
-            states[id, default: RecordState(recordId: id, subject: fact.event.subject.rawValue, county: fact.event.subject.county)].merge(fact.event)
-        }
-        // A record counts under its subject's township when it was registered.
-        for (id, state) in states where state.township == nil {
-            guard let registeredAt = state.registeredAt else { continue }
-            states[id]!.township = roster.township(of: state.subject, at: registeredAt) ?? DivisionLevel.unassignedTownship(of: state.county)
+            var state = states.removeValue(forKey: id) ?? RecordState(recordId: id, subject: fact.event.subject.rawValue, county: fact.event.subject.county)
+            state.merge(fact.event)
+            // A record counts under its subject's township when it was registered.
+            if state.township == nil, let registeredAt = state.registeredAt {
+                state.township = roster.township(of: state.subject, at: registeredAt) ?? DivisionLevel.unassignedTownship(of: state.county)
+            }
+            states[id] = state
         }
         let changed = states.values.filter { stored[$0.recordId] != $0 }.sorted { $0.recordId < $1.recordId }
 
