@@ -76,26 +76,27 @@ struct ComplianceQueries: Sendable {
         // Overdue: open problems due in the months before asOf's (counters), and those due in its
         // month before asOf (the index of open problems by due time).
         let monthStart = ChinaCalendar.startOfMonth(w.asOf)
-        let thisMonth = ChinaCalendar.month(w.asOf)
+        let inDivision = Self.within("division", "$2", length: Self.keyLength(level))
         let rows = try conn.query(
             """
-            SELECT division, metric, sum(value)::bigint FROM figures
-            WHERE year IN (0, $1) AND level = $6 AND \(Self.within("division", "$2", length: Self.keyLength(level)))
+            SELECT division, metric, value FROM figures
+            WHERE year IN (0, $1) AND level = $6 AND \(inDivision) AND NOT \(Metric.isOpenDueSQL("metric"))
+            UNION ALL
+            SELECT division, \(Metric.overdueOfOpenDueSQL("metric")), sum(value)::bigint FROM figures
+            WHERE year = $1 AND level = $6 AND \(inDivision) AND \(Metric.isOpenDueSQL("metric")) AND \(Metric.openDueMonthSQL("metric")) < $7
             GROUP BY 1, 2
             UNION ALL
             SELECT left(township, $5), \(Metric.problemSQL("overdue", entity: "entity")), count(*) FROM record_state
             WHERE entity IN \(ProblemKind.entitiesSQL) AND resolved_at IS NULL AND voided_at IS NULL
                 AND year = $1 AND due_at >= $3 AND due_at < $4 AND \(Self.within("township", "$2"))
             GROUP BY 1, entity
-            """, [year, w.division, monthStart.description, w.asOf.description, Self.keyLength(level), level.rawValue])
+            """,
+            [year, w.division, monthStart.description, w.asOf.description, Self.keyLength(level), level.rawValue, ChinaCalendar.month(w.asOf)])
+        // A division's roster counters (year 0) and the year's add up here.
         var counties: [String: Figures] = [:]
         for row in rows {
             let (county, metric, value): (String, String, Int64) = (try row.decode(0), try row.decode(1), try row.decode(2))
-            if metric.hasPrefix("open_due."), case .openDue(let kind, let month)? = Metric(name: metric) {
-                if month < thisMonth { counties[county, default: Figures()].add(Metric.overdue(kind).name, value) }
-            } else {
-                counties[county, default: Figures()].add(metric, value)
-            }
+            counties[county, default: Figures()].add(metric, value)
         }
         return counties
     }

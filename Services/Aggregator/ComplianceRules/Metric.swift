@@ -79,6 +79,16 @@ public enum Metric: Hashable, Sendable {
     /// SQL naming `found`, `resolved` or `overdue` of the problem kind in column `entity`.
     public static func problemSQL(_ counter: String, entity: String) -> String { "'\(counter).' || \(entity)" }
 
+    /// SQL: whether the metric named in column `metric` is an `.openDue`.
+    public static func isOpenDueSQL(_ metric: String) -> String { "\(metric) LIKE 'open\\_due.%'" }
+
+    /// SQL: the month (`YYYY-MM`) of the `.openDue` named in column `metric`.
+    public static func openDueMonthSQL(_ metric: String) -> String { "split_part(\(metric), '.', 3)" }
+
+    /// SQL naming `.overdue` of the kind of the `.openDue` named in column `metric` (its problems
+    /// are overdue once their month has passed).
+    public static func overdueOfOpenDueSQL(_ metric: String) -> String { "'overdue.' || split_part(\(metric), '.', 2)" }
+
     /// SQL naming `.openDue` for the kind in column `entity` and the due time in column `due`.
     public static func openDueSQL(entity: String, due: String) -> String {
         "'open_due.' || \(entity) || '.' || to_char(\(due) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
