@@ -71,6 +71,9 @@ let package = Package(
         .target(
             name: "Divisions", path: "Shared/Divisions", resources: [.copy("Resources")], swiftSettings: swiftSettings),
 
+        // The map's geometry: boundary files, point in polygon, the projection, legend classes.
+        .target(name: "Geography", path: "Shared/Geography", swiftSettings: swiftSettings),
+
         .target(
             name: "Simulation", dependencies: ["Divisions", "EventContract", .product(name: "HeapModule", package: "swift-collections")],
             path: "Shared/Simulation", swiftSettings: swiftSettings),
@@ -158,7 +161,7 @@ let package = Package(
         .target(
             name: "AggregatorService",
             dependencies: [
-                "ComplianceRules", "Divisions", "EventContract", "Kafka", "Postgres", "Publishing", "ServiceRuntime", "ServiceSupport",
+                "ComplianceRules", "Divisions", "EventContract", "Geography", "Kafka", "Postgres", "Publishing", "ServiceRuntime", "ServiceSupport",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Metrics", package: "swift-metrics"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Mustache", package: "swift-mustache"),
@@ -199,6 +202,9 @@ let package = Package(
         .testTarget(
             name: "ComplianceRulesTests", dependencies: ["ComplianceRules", "EventContract"],
             path: "Tests/ComplianceRulesTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GeographyTests", dependencies: ["Geography"],
+            path: "Tests/GeographyTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "SimulationTests", dependencies: ["Divisions", "Simulation", "EventContract"],
             path: "Tests/SimulationTests", swiftSettings: swiftSettings),

@@ -84,7 +84,8 @@ def city():
     env = dict(os.environ, HTTP_PORT=str(port), DATABASE_NAME=f"browser_{uuid.uuid4().hex[:8]}",
                KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{broker_port}", LOG_LEVEL="warning",
                AUTH_TOKENS=f"{READER[0]}:reader:{READER[1]},{OFFICE[0]}:office_admin:{OFFICE[1]}",
-               AGGREGATOR_CHECK_INTERVAL_SECONDS="5")
+               AGGREGATOR_CHECK_INTERVAL_SECONDS="5",
+               MAP_BOUNDARIES=os.environ.get("MAP_BOUNDARIES", str(ROOT / ".local" / "map" / "counties-140400.geojson")))
     aggregator = subprocess.Popen([str(BIN / "aggregator")], env=env, stdout=log, stderr=log)
     try:
         wait_for(f"http://127.0.0.1:{port}/health/ready")

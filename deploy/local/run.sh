@@ -41,7 +41,8 @@ start_service() {
     for _ in $(seq 150); do curl -sf "http://127.0.0.1:$port/health/live" >/dev/null && break; sleep 0.2; done
     say "$name   http://127.0.0.1:$port   (OpenAPI: /openapi.yaml, log: .local/logs/$name.log)"
 }
-start_service aggregator 8080
+# The map of the city's counties, derived by the install (deploy/data/boundaries.py).
+MAP_BOUNDARIES="${MAP_BOUNDARIES:-$MAP_FILE}" start_service aggregator 8080
 start_service petitions 8081
 start_service hazards 8082
 start_service cases 8083

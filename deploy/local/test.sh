@@ -38,7 +38,7 @@ swift build --build-tests
 for product in petitions hazards cases aggregator simulator; do swift build --product "$product"; done
 say "running the tests"
 swift test --skip-build "$@"
-# The dashboard in headless Chromium (screenshots in .artifacts/screenshots), and every service's
-# OpenAPI document fuzzed with schemathesis.
-say "running the browser and contract tests"
-"$VENV/bin/python" -m pytest -q -p no:cacheprovider Tests/Browser Tests/Contract
+# The dashboard in headless Chromium (screenshots in .artifacts/screenshots), every service's
+# OpenAPI document fuzzed with schemathesis, and the map's boundary file (derived and configured).
+say "running the browser, contract and data tests"
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider Tests/Browser Tests/Contract Tests/Data

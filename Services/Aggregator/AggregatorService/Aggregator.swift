@@ -3,6 +3,7 @@ import Crypto
 import Divisions
 import EventContract
 import Foundation
+import Geography
 import Hummingbird
 import Kafka
 import Logging
@@ -68,7 +69,8 @@ public enum Aggregator {
         let sessions = DashboardSessions(
             key: try dashboardKey(reader, logger: logger), tokens: configuration.tokens,
             secureCookie: reader.bool(forKey: "dashboard.secure.cookie", default: false))
-        DashboardController(api: api, sessions: sessions, resources: try DashboardResources(), live: live).addRoutes(to: router)
+        let boundaries = try await mapBoundaries(reader, db: db)
+        DashboardController(api: api, sessions: sessions, resources: try DashboardResources(), live: live, boundaries: boundaries).addRoutes(to: router)
 
         return Application(
             router: router,
@@ -89,6 +91,25 @@ public enum Aggregator {
             throw ServiceConfiguration.Missing(description: "DASHBOARD_SESSION_KEY must be at least 32 bytes in base64")
         }
         return SymmetricKey(data: bytes)
+    }
+
+    /// The map's divisions (`MAP_BOUNDARIES`: a GeoJSON FeatureCollection, one feature per county
+    /// with its code), or none without it. A file that does not cover every county of the directory
+    /// stops the start: a map with a county missing would hide it from the command center.
+    static func mapBoundaries(_ reader: ConfigReader, db: PostgresClient) async throws -> Boundaries? {
+        guard let path = reader.string(forKey: "map.boundaries"), !path.isEmpty else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ServiceConfiguration.Missing(description: "MAP_BOUNDARIES: cannot read \(path)")
+        }
+        let boundaries: Boundaries
+        do { boundaries = try Boundaries(geoJSON: data) } catch { throw ServiceConfiguration.Missing(description: "MAP_BOUNDARIES \(path): \(error)") }
+        let counties = try await db.withConnection { try DivisionBook.load(on: $0) }.counties.map(\.code)
+        let missing = boundaries.missing(counties)
+        guard missing.isEmpty else {
+            throw ServiceConfiguration.Missing(
+                description: "MAP_BOUNDARIES \(path) does not cover the directory's counties \(missing.joined(separator: ", ")) (a feature with each code is needed)")
+        }
+        return boundaries
     }
 
     /// The directory an empty one starts from (`AGGREGATOR_DIVISIONS`): `demo` (the default, the

@@ -1,6 +1,7 @@
 import Divisions
 import EventContract
 import Foundation
+import Geography
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -16,6 +17,8 @@ struct DashboardController: Sendable {
     let sessions: DashboardSessions
     let resources: DashboardResources
     let live: LiveUpdates
+    /// The map's divisions (`MAP_BOUNDARIES`), if the operator gave them.
+    let boundaries: Boundaries?
     let throttle = SignInThrottle()
 
     var db: PostgresClient { api.db }
@@ -25,6 +28,7 @@ struct DashboardController: Sendable {
     func addRoutes(to router: Router<ServiceRequestContext>) {
         let pages = router.group().add(middleware: SecurityHeadersMiddleware())
         pages.get("/") { request, context in try await page(request, context, nav: "navOverview", render: overview) }
+        pages.get("map") { request, context in try await page(request, context, nav: "navMap", render: map) }
         pages.get("ranking") { request, context in try await page(request, context, nav: "navRanking", render: ranking) }
         pages.get("county/:code") { request, context in try await page(request, context, nav: "navRanking", render: county) }
         pages.get("township/:code") { request, context in try await page(request, context, nav: "navRanking", render: township) }

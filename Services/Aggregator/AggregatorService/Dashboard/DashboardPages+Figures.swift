@@ -2,6 +2,7 @@ import ComplianceRules
 import Divisions
 import EventContract
 import Foundation
+import Geography
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -55,6 +56,11 @@ extension DashboardController {
                 },
                 "feeds": feeds,
                 "counties": counties.sorted { $0.county < $1.county }.map { Self.divisionRow($0, query: page.query) },
+                "mapCard": boundaries.map { boundaries -> Any in
+                    let sorted = counties.sorted { $0.county < $1.county }
+                    let legend = MapFigure.rural.legend(sorted, settings: queries.settings)
+                    return Self.mapDrawing(boundaries, sorted, figure: .rural, legend: legend, names: names, query: page.query, width: 640, height: 480)
+                } ?? false,
                 "crumbs": Self.crumbs(nil, names: names, query: page.query),
             ]
         )

@@ -17,7 +17,7 @@ struct DashboardResources: Sendable {
 
     static let templateNames = [
         "layout", "overview", "ranking", "county", "subject", "ledger", "quality", "reports", "report", "roster", "signin", "error", "rankingTable",
-        "township", "townshipTable",
+        "township", "townshipTable", "map",
     ]
 
     init() throws {

@@ -88,4 +88,17 @@
   });
 
   document.querySelectorAll("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
+
+  // 一张图: a county under the pointer or the keyboard's focus shows its figures beside the map
+  // (delegated: live updates replace the map); a new figure is chosen without a button.
+  var showRegion = function (event) {
+    var region = event.target.closest && event.target.closest("svg.map a.region");
+    var detail = document.getElementById("map-detail");
+    if (region && detail) detail.textContent = region.dataset.detail;
+  };
+  document.addEventListener("mouseover", showRegion);
+  document.addEventListener("focusin", showRegion);
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("select[data-autosubmit]")) event.target.form.submit();
+  });
 })();
