@@ -73,19 +73,39 @@ class City:
         raise RuntimeError("the aggregator did not consume the events in time")
 
 
+def synthetic_townships(county, path):
+    """Township boundaries for one county, made up for the test: its directory's townships as
+    vertical strips across the county's box (the map only needs a polygon per code)."""
+    counties = json.loads((ROOT / ".local" / "map" / "counties-140400.geojson").read_text(encoding="utf-8"))
+    ring = next(f for f in counties["features"] if f["properties"]["code"] == county)["geometry"]["coordinates"][0][0]
+    west, east = min(p[0] for p in ring), max(p[0] for p in ring)
+    south, north = min(p[1] for p in ring), max(p[1] for p in ring)
+    with open(ROOT / "Shared" / "Divisions" / "Resources" / "changzhi-140400.csv", encoding="utf-8") as f:
+        codes = [row["code"] for row in csv.DictReader(f) if len(row["code"]) == 9 and row["code"].startswith(county)]
+    width = (east - west) / len(codes)
+    features = [{"type": "Feature", "properties": {"code": code}, "geometry": {"type": "Polygon", "coordinates": [[
+        [west + i * width, south], [west + (i + 1) * width, south], [west + (i + 1) * width, north], [west + i * width, north], [west + i * width, south]]]}}
+        for i, code in enumerate(codes)]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    return codes
+
+
 @pytest.fixture(scope="session")
-def city():
+def city(tmp_path_factory):
     tansu = os.environ["TANSU_BIN"]
     broker_port, port = free_port(), free_port()
     broker = subprocess.Popen([tansu, "broker", "--listener-url", f"tcp://127.0.0.1:{broker_port}",
                                "--advertised-listener-url", f"tcp://127.0.0.1:{broker_port}", "--storage-engine", "memory://tansu/"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     log = open(ROOT / ".local" / "logs" / "browser-aggregator.log", "w")
+    townships = tmp_path_factory.mktemp("map") / "townships-140403.geojson"
+    synthetic = synthetic_townships("140403", townships)
     env = dict(os.environ, HTTP_PORT=str(port), DATABASE_NAME=f"browser_{uuid.uuid4().hex[:8]}",
                KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{broker_port}", LOG_LEVEL="warning",
                AUTH_TOKENS=f"{READER[0]}:reader:{READER[1]},{OFFICE[0]}:office_admin:{OFFICE[1]}",
                AGGREGATOR_CHECK_INTERVAL_SECONDS="5",
-               MAP_BOUNDARIES=os.environ.get("MAP_BOUNDARIES", str(ROOT / ".local" / "map" / "counties-140400.geojson")))
+               MAP_BOUNDARIES=os.environ.get("MAP_BOUNDARIES", str(ROOT / ".local" / "map" / "counties-140400.geojson")),
+               MAP_TOWNSHIP_BOUNDARIES=str(townships))
     aggregator = subprocess.Popen([str(BIN / "aggregator")], env=env, stdout=log, stderr=log)
     try:
         wait_for(f"http://127.0.0.1:{port}/health/ready")
@@ -96,6 +116,7 @@ def city():
         urllib.request.urlopen(request, timeout=30).read()
         roster = list(csv.DictReader(io.StringIO(roster_csv.decode())))
         c = City(port, f"127.0.0.1:{broker_port}", roster)
+        c.synthetic_townships = synthetic
         # Three days ago and an hour ago: hazards over the counties, some rectified; a petition
         # lodged at the county (a breach); an accident with an injury.
         now = datetime.now(CHINA).replace(microsecond=0)

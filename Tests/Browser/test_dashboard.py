@@ -266,3 +266,28 @@ def test_the_map_colours_the_twelve_counties_by_the_figures_the_test_produced(re
     box = reader.locator(f'svg.map text.name[data-code="{worst}"]').bounding_box()
     reader.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     reader.wait_for_url(re.compile(rf"/county/{worst}$"))
+
+
+def test_a_county_with_township_boundaries_drills_down_to_its_townships(reader, city):
+    # 潞州区 has (synthetic) township boundaries, the other counties none.
+    reader.goto(city.base + "/map?figure=overdue")
+    assert reader.locator("#map-table a.drill").count() == 1
+    reader.click('#map-table tr[data-code="140403"] a.drill')
+    reader.wait_for_url(re.compile(r"/map\?county=140403&figure=overdue$"))
+    townships = city.api("/api/v1/townships?county=140403")["townships"]
+    overdue = {t["township"]: t["problems"]["total"]["overdue"] for t in townships}
+    regions = reader.locator("svg.map a.region")
+    drawn = {regions.nth(i).get_attribute("data-code"): int(regions.nth(i).get_attribute("data-class")) for i in range(regions.count())}
+    assert set(drawn) == set(overdue) & set(city.synthetic_townships) and drawn, "the county's townships with subjects and boundaries"
+    step = max(1, (max(overdue.values()) + 2) // 3)
+    assert drawn == {code: 0 if overdue[code] == 0 else 1 + (overdue[code] - 1) // step for code in drawn}
+    assert reader.locator("nav.crumbs").inner_text().replace(" ", "").startswith("长治市›")
+    # A county without township boundaries says so and still lists its townships' figures.
+    reader.goto(city.base + "/map?county=140431")
+    assert reader.locator("svg.map").count() == 0 and "未提供" in reader.locator("main").inner_text()
+    # A township on the map opens its page.
+    code = next(iter(drawn))
+    reader.goto(city.base + "/map?county=140403")
+    box = reader.locator(f'svg.map text.name[data-code="{code}"]').bounding_box()
+    reader.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    reader.wait_for_url(re.compile(rf"/township/{code}$"))

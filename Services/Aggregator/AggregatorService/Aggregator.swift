@@ -69,8 +69,8 @@ public enum Aggregator {
         let sessions = DashboardSessions(
             key: try dashboardKey(reader, logger: logger), tokens: configuration.tokens,
             secureCookie: reader.bool(forKey: "dashboard.secure.cookie", default: false))
-        let boundaries = try await mapBoundaries(reader, db: db)
-        DashboardController(api: api, sessions: sessions, resources: try DashboardResources(), live: live, boundaries: boundaries).addRoutes(to: router)
+        let maps = try await divisionMaps(reader, db: db)
+        DashboardController(api: api, sessions: sessions, resources: try DashboardResources(), live: live, maps: maps).addRoutes(to: router)
 
         return Application(
             router: router,
@@ -94,22 +94,29 @@ public enum Aggregator {
     }
 
     /// The map's divisions (`MAP_BOUNDARIES`: a GeoJSON FeatureCollection, one feature per county
-    /// with its code), or none without it. A file that does not cover every county of the directory
-    /// stops the start: a map with a county missing would hide it from the command center.
-    static func mapBoundaries(_ reader: ConfigReader, db: PostgresClient) async throws -> Boundaries? {
-        guard let path = reader.string(forKey: "map.boundaries"), !path.isEmpty else { return nil }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ServiceConfiguration.Missing(description: "MAP_BOUNDARIES: cannot read \(path)")
+    /// with its code; `MAP_TOWNSHIP_BOUNDARIES`, optional: townships by their 9-digit codes), or
+    /// none without the first. A county file that does not cover every county of the directory
+    /// stops the start (a map with a county missing would hide it from the command center), and so
+    /// does a township file with a feature that is not a township.
+    static func divisionMaps(_ reader: ConfigReader, db: PostgresClient) async throws -> DivisionMaps? {
+        func load(_ key: ConfigKey, _ variable: String) throws -> Boundaries? {
+            guard let path = reader.string(forKey: key), !path.isEmpty else { return nil }
+            guard let data = FileManager.default.contents(atPath: path) else { throw ServiceConfiguration.Missing(description: "\(variable): cannot read \(path)") }
+            do { return try Boundaries(geoJSON: data) } catch { throw ServiceConfiguration.Missing(description: "\(variable) \(path): \(error)") }
         }
-        let boundaries: Boundaries
-        do { boundaries = try Boundaries(geoJSON: data) } catch { throw ServiceConfiguration.Missing(description: "MAP_BOUNDARIES \(path): \(error)") }
-        let counties = try await db.withConnection { try DivisionBook.load(on: $0) }.counties.map(\.code)
-        let missing = boundaries.missing(counties)
+        guard let counties = try load("map.boundaries", "MAP_BOUNDARIES") else { return nil }
+        let directory = try await db.withConnection { try DivisionBook.load(on: $0) }
+        let missing = counties.missing(directory.counties.map(\.code))
         guard missing.isEmpty else {
             throw ServiceConfiguration.Missing(
-                description: "MAP_BOUNDARIES \(path) does not cover the directory's counties \(missing.joined(separator: ", ")) (a feature with each code is needed)")
+                description: "MAP_BOUNDARIES does not cover the directory's counties \(missing.joined(separator: ", ")) (a feature with each code is needed)")
         }
-        return boundaries
+        let townships = try load("map.township.boundaries", "MAP_TOWNSHIP_BOUNDARIES")
+        if let notTownships = townships?.regions.map(\.code).filter({ DivisionLevel(code: $0) != .township }), !notTownships.isEmpty {
+            throw ServiceConfiguration.Missing(
+                description: "MAP_TOWNSHIP_BOUNDARIES: \(notTownships.prefix(5).joined(separator: ", ")) \(notTownships.count == 1 ? "is" : "are") not a township's 9-digit code")
+        }
+        return DivisionMaps(counties: counties, townships: townships)
     }
 
     /// The directory an empty one starts from (`AGGREGATOR_DIVISIONS`): `demo` (the default, the

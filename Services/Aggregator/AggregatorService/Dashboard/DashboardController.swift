@@ -1,7 +1,6 @@
 import Divisions
 import EventContract
 import Foundation
-import Geography
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -17,8 +16,8 @@ struct DashboardController: Sendable {
     let sessions: DashboardSessions
     let resources: DashboardResources
     let live: LiveUpdates
-    /// The map's divisions (`MAP_BOUNDARIES`), if the operator gave them.
-    let boundaries: Boundaries?
+    /// The map's divisions (`MAP_BOUNDARIES`, `MAP_TOWNSHIP_BOUNDARIES`), if the operator gave them.
+    let maps: DivisionMaps?
     let throttle = SignInThrottle()
 
     var db: PostgresClient { api.db }

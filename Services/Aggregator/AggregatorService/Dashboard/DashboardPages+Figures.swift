@@ -2,7 +2,6 @@ import ComplianceRules
 import Divisions
 import EventContract
 import Foundation
-import Geography
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -56,10 +55,10 @@ extension DashboardController {
                 },
                 "feeds": feeds,
                 "counties": counties.sorted { $0.county < $1.county }.map { Self.divisionRow($0, query: page.query) },
-                "mapCard": boundaries.map { boundaries -> Any in
+                "mapCard": maps.map { maps -> Any in
                     let sorted = counties.sorted { $0.county < $1.county }
                     let legend = MapFigure.rural.legend(sorted, settings: queries.settings)
-                    return Self.mapDrawing(boundaries, sorted, figure: .rural, legend: legend, names: names, query: page.query, width: 640, height: 480)
+                    return Self.mapDrawing(maps.counties, sorted, figure: .rural, legend: legend, names: names, query: page.query, width: 640, height: 480)
                 } ?? false,
                 "crumbs": Self.crumbs(nil, names: names, query: page.query),
             ]
@@ -94,6 +93,7 @@ extension DashboardController {
         var values = Self.figureValues(c, window: window, query: page.query)
         values["townships"] = townships.map { Self.divisionRow($0, query: page.query) }
         values["hasTownships"] = !townships.isEmpty
+        values["townshipMap"] = maps?.townships(of: code) != nil
         values["crumbs"] = Self.crumbs(code, names: names, query: page.query)
         values["asOfValue"] = Display.date(window.asOf)
         return (names.name(code), "county", values)

@@ -6,58 +6,75 @@ import HummingbirdCore
 import ServiceSupport
 
 /// The campaign on one map (一张图): the counties coloured by a chosen figure with its legend, the
-/// same figures in a table under it.
+/// same figures in a table under it; `?county=` the county's townships, where the operator gave
+/// their boundaries (`MAP_TOWNSHIP_BOUNDARIES`).
 extension DashboardController {
     func map(_ page: PageContext) async throws -> (title: String, template: String, values: [String: Any]) {
         let chosen = page.request.uri.queryParameters["figure"].map(String.init) ?? MapFigure.rural.rawValue
         guard let figure = MapFigure(rawValue: chosen) else {
             throw Problem(.badRequest, "figure 须为 \(MapFigure.allCases.map(\.rawValue).joined(separator: "、")) 之一")
         }
+        let county = page.request.uri.queryParameters["county"].map(String.init)
+        if let county, DivisionLevel(code: county) != .county { throw Problem.notFound("\(county) 不是县(区)代码") }
         var values: [String: Any] = [
             "figures": MapFigure.allCases.map { ["key": $0.rawValue, "label": $0.label, "selected": $0 == figure] },
             "figureLabel": figure.label, "period": Self.period(page.window), "asOfValue": Display.date(page.window.asOf),
-            "historical": page.historical,
+            "historical": page.historical, "county": county ?? false,
         ]
-        guard let boundaries else {
+        guard let maps else {
             values["unconfigured"] = true
             return ("一张图", "map", values)
         }
-        let (counties, names) = try await mapFigures(page)
-        let legend = figure.legend(counties, settings: queries.settings)
-        values["map"] = Self.mapDrawing(boundaries, counties, figure: figure, legend: legend, names: names, query: page.query)
+        let (divisions, names) = try await mapFigures(page, county: county)
+        let shapes = county.map { maps.townships(of: $0) } ?? maps.counties
+        let legend = figure.legend(divisions, settings: queries.settings)
+        values["layer"] = county == nil ? "县(区)" : "乡镇(街道)"
+        if let shapes {
+            values["map"] = Self.mapDrawing(shapes, divisions, figure: figure, legend: legend, names: names, query: page.query)
+        } else {
+            values["noTownships"] = true
+        }
         values["legend"] = legend.classes.enumerated().map { ["class": $0.offset, "label": $0.element.label] }
-        values["rows"] = counties.map { c -> [String: Any] in
-            var row = Self.divisionRow(c, query: page.query)
-            row["value"] = figure.display(c)
-            row["class"] = legend.classify(figure.value(c))
-            row["classLabel"] = legend.classes[legend.classify(figure.value(c))].label
-            row["breaching"] = Display.count(c.compliance.overall.total - c.compliance.overall.compliant)
-            row["mapped"] = boundaries.region(c.county) != nil
+        values["rows"] = divisions.map { d -> [String: Any] in
+            var row = Self.divisionRow(d, query: page.query)
+            row["value"] = figure.display(d)
+            row["class"] = legend.classify(figure.value(d))
+            row["classLabel"] = legend.classes[legend.classify(figure.value(d))].label
+            row["breaching"] = Display.count(d.compliance.overall.total - d.compliance.overall.compliant)
+            row["mapped"] = shapes?.region(d.code) != nil
+            row["drill"] = d.township == nil && maps.townships(of: d.county) != nil
+            row["figure"] = figure.rawValue
             return row
         }
-        values["crumbs"] = Self.crumbs(nil, names: names, query: page.query)
-        return ("一张图", "map", values)
+        values["crumbs"] = Self.crumbs(county, names: names, query: page.query)
+        return (county.map { "一张图 · \(names.name($0))" } ?? "一张图", "map", values)
     }
 
-    /// The counties' figures in the page's window and the directory, in one snapshot.
-    func mapFigures(_ page: PageContext) async throws -> ([ComplianceQueries.DivisionFigures], DivisionNames) {
+    /// The counties' figures (or one county's townships') in the page's window and the directory, in one snapshot.
+    func mapFigures(_ page: PageContext, county: String?) async throws -> ([ComplianceQueries.DivisionFigures], DivisionNames) {
         let queries = queries
-        let window = page.window
-        return try await api.snapshot { conn in (try queries.counties(window, on: conn).sorted { $0.county < $1.county }, try DivisionBook.load(on: conn)) }
+        var window = page.window
+        window.county = county
+        let scope = window
+        return try await api.snapshot { conn in
+            let divisions = try county == nil ? queries.counties(scope, on: conn) : queries.townships(scope, on: conn)
+            return (divisions.sorted { $0.code < $1.code }, try DivisionBook.load(on: conn))
+        }
     }
 
+    /// The divisions drawn on `boundaries`, each coloured by its class of `figure`, linking to its page.
     static func mapDrawing(
-        _ boundaries: Boundaries, _ counties: [ComplianceQueries.DivisionFigures], figure: MapFigure, legend: Legend, names: DivisionNames, query: String,
+        _ boundaries: Boundaries, _ divisions: [ComplianceQueries.DivisionFigures], figure: MapFigure, legend: Legend, names: DivisionNames, query: String,
         width: Double = 960, height: Double = 720
     ) -> String {
-        let regions = counties.map { c in
-            let name = c.name ?? names.name(c.county)
+        let regions = divisions.map { d in
+            let name = d.name ?? names.name(d.code)
             let detail =
-                "\(name) · \(figure.label) \(figure.display(c))\n"
-                + MapFigure.allCases.filter { $0 != figure }.map { "\($0.label) \($0.display(c))" }.joined(separator: " · ")
+                "\(name) · \(figure.label) \(figure.display(d))\n"
+                + MapFigure.allCases.filter { $0 != figure }.map { "\($0.label) \($0.display(d))" }.joined(separator: " · ")
             return Charts.MapRegion(
-                code: c.county, name: name, href: "/county/\(c.county)\(query)", value: figure.display(c), legendClass: legend.classify(figure.value(c)),
-                detail: detail)
+                code: d.code, name: name, href: "/\(d.township == nil ? "county" : "township")/\(d.code)\(query)", value: figure.display(d),
+                legendClass: legend.classify(figure.value(d)), detail: detail)
         }
         return Charts.map(boundaries, regions: regions, label: "\(figure.label)分布", width: width, height: height)
     }
