@@ -9,7 +9,8 @@ extension Charts {
         let name: String
         let href: String
         let value: String
-        let legendClass: Int
+        /// Its legend class; nil for a division without figures (no subjects yet), drawn grey.
+        let legendClass: Int?
         let detail: String
     }
 
@@ -19,9 +20,10 @@ extension Charts {
         for region in regions {
             guard let shape = boundaries.region(region.code) else { continue }
             let detail = Display.escapeXML(region.detail)
-            shapes += "<a href=\"\(Display.escapeXML(region.href))\" class=\"region\" data-code=\"\(region.code)\" data-class=\"\(region.legendClass)\""
-            shapes += " data-detail=\"\(detail)\" aria-label=\"\(Display.escapeXML("\(region.name) \(label) \(region.value)"))\">"
-            shapes += "<path class=\"c\(region.legendClass)\" d=\"\(projection.path(shape.polygons))\"><title>\(detail)</title></path></a>"
+            let legendClass = region.legendClass.map { "c\($0)" } ?? "none"
+            shapes += "<a href=\"\(Display.escapeXML(region.href))\" class=\"region\" data-code=\"\(region.code)\" data-class=\"\(region.legendClass.map(String.init) ?? "none")\""
+            shapes += " data-detail=\"\(detail)\" aria-label=\"\(Display.escapeXML(String(region.detail.prefix { $0 != "\n" })))\">"
+            shapes += "<path class=\"\(legendClass)\" d=\"\(projection.path(shape.polygons))\"><title>\(detail)</title></path></a>"
             let (x, y) = projection.point(shape.labelPoint)
             let at = "x=\"\(Int(x.rounded()))\""
             names += "<text \(at) y=\"\(Int(y.rounded()) - 2)\" class=\"name\" data-code=\"\(region.code)\">\(Display.escapeXML(region.name))</text>"

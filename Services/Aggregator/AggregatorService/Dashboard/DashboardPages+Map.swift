@@ -67,14 +67,19 @@ extension DashboardController {
         _ boundaries: Boundaries, _ divisions: [ComplianceQueries.DivisionFigures], figure: MapFigure, legend: Legend, names: DivisionNames, query: String,
         width: Double = 960, height: Double = 720
     ) -> String {
-        let regions = divisions.map { d in
+        func page(_ code: String) -> String { "/\(DivisionLevel(code: code) == .township ? "township" : "county")/\(code)\(query)" }
+        var regions = divisions.map { d in
             let name = d.name ?? names.name(d.code)
             let detail =
                 "\(name) · \(figure.label) \(figure.display(d))\n"
                 + MapFigure.allCases.filter { $0 != figure }.map { "\($0.label) \($0.display(d))" }.joined(separator: " · ")
-            return Charts.MapRegion(
-                code: d.code, name: name, href: "/\(d.township == nil ? "county" : "township")/\(d.code)\(query)", value: figure.display(d),
-                legendClass: legend.classify(figure.value(d)), detail: detail)
+            return Charts.MapRegion(code: d.code, name: name, href: page(d.code), value: figure.display(d), legendClass: legend.classify(figure.value(d)), detail: detail)
+        }
+        // Divisions on the map without figures (no subjects yet) are drawn too, grey, so the map has no holes.
+        let shown = Set(divisions.map(\.code))
+        for region in boundaries.regions where !shown.contains(region.code) {
+            let name = names.name(region.code)
+            regions.append(Charts.MapRegion(code: region.code, name: name, href: page(region.code), value: "—", legendClass: nil, detail: "\(name) · 无创建主体"))
         }
         return Charts.map(boundaries, regions: regions, label: "\(figure.label)分布", width: width, height: height)
     }
