@@ -50,7 +50,7 @@ import FoundationNetworking
         let city = ScriptedCity(seed: 20_260_304)
         let (_, databaseConfiguration) = try DepartmentHarness.configuration(service: "aggregator", bootstrapServers: broker.bootstrapServers)
         let database = PostgresClient(configuration: databaseConfiguration)
-        let port = Int.random(in: 20_000..<30_000)
+        let port = TestPorts.block()
         let environment = [
             "HTTP_PORT": String(port), "DATABASE_URL": try TestStack.postgres().connectionString,
             "DATABASE_NAME": String(databaseConfiguration.connectionString.split(separator: "/").last!),

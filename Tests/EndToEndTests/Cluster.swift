@@ -131,7 +131,8 @@ final class Cluster: @unchecked Sendable {
     let broker: PrivateBroker
     let run = TestStack.unique("e2e")
     var environment: [String: String]
-    let firstPort = Int.random(in: 20_000..<29_000)
+    /// The first of the cluster's ports (each service's, and further instances' 10 apart).
+    let firstPort = TestPorts.block()
     var services: [String: ServiceProcess] = [:]
     /// The Postgres server of a service, when not the stack's (outage tests).
     let servers: [String: PostgresConfiguration]
