@@ -50,13 +50,14 @@ import Testing
         #expect(rosterCodes.count == subjects)
     }
 
-    /// The distinct message keys on a topic (read from the start), once `expecting` of them arrived or 30 s passed.
+    /// The distinct message keys on a topic (read from the start), once `expecting` of them arrived
+    /// or 120 s passed (joining a group on a broker that parallel tests keep busy can take over 30 s).
     static func keys(on topic: String, bootstrapServers: [String], expecting: Int) async throws -> Set<String> {
         let consumer = try KafkaConsumer(configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: "check-\(UUID())"))
         try consumer.subscribe(topics: [topic])
         var keys: Set<String> = []
         let clock = ContinuousClock()
-        let end = clock.now + .seconds(30)
+        let end = clock.now + .seconds(120)
         while keys.count < expecting && clock.now < end {
             for message in try await consumer.poll(maxMessages: 1_000, timeout: .milliseconds(200)) {
                 if let key = message.key { keys.insert(String(decoding: key, as: UTF8.self)) }

@@ -159,20 +159,7 @@ import Testing
         let topics = [EventSource.petitions.topic, EventSource.hazards.topic, EventSource.cases.topic]
         var quiet = Logger(label: "inject")
         quiet.logLevel = .warning
-        let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: "inject-\(UUID())"),
-            logger: quiet)
-        try consumer.subscribe(topics: topics)
-        var messages: [KafkaMessage] = []
-        let clock = ContinuousClock()
-        // Until 3 s pass without a message, once the group has formed and the first ones came.
-        var quietSince = clock.now + .seconds(30)
-        while clock.now - quietSince < .seconds(3) {
-            let batch = try await consumer.poll(maxMessages: 1_000, timeout: .milliseconds(200))
-            if !batch.isEmpty { quietSince = clock.now }
-            messages += batch
-        }
-        await consumer.close()
+        let messages = try await KafkaConsumer.readAll(topics, bootstrapServers: bootstrapServers, logger: quiet)
 
         var generator = SplitMix64(seed: 11)
         var records = messages.map {

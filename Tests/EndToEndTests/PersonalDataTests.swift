@@ -39,26 +39,13 @@ import Testing
 
         // Everything on the topics, once the aggregator has read it all.
         #expect(try await cluster.overviewDifferences(expected).isEmpty)
-        let consumer = try KafkaConsumer(
-            configuration: KafkaConsumerConfiguration(
-                bootstrapServers: cluster.broker.bootstrapServers,
-                groupID: "pii-\(UUID())"))
-        try consumer.subscribe(topics: EventSource.allCases.map(\.topic) + ["threezero.aggregator.dlq.v1"])
-        var published = ""
-        var messages = 0
-        let clock = ContinuousClock()
-        // Until 5 s pass without a message; up to 30 s for the first (joining a group on a busy broker).
-        var quiet = clock.now + .seconds(25)
-        while clock.now - quiet < .seconds(5) {
-            let batch = try await consumer.poll(maxMessages: 1_000, timeout: .milliseconds(200))
-            if !batch.isEmpty { quiet = clock.now }
-            for message in batch {
-                messages += 1
-                published += String(decoding: message.value, as: UTF8.self) + "\n"
-                published += message.headers.map { "\($0.key)=\(String(decoding: $0.value ?? [], as: UTF8.self))" }.joined(separator: " ")
-            }
-        }
-        await consumer.close()
+        let read = try await KafkaConsumer.readAll(
+            EventSource.allCases.map(\.topic) + ["threezero.aggregator.dlq.v1"], bootstrapServers: cluster.broker.bootstrapServers)
+        let messages = read.count
+        let published = read.map { message in
+            String(decoding: message.value, as: UTF8.self) + "\n"
+                + message.headers.map { "\($0.key)=\(String(decoding: $0.value ?? [], as: UTF8.self))" }.joined(separator: " ")
+        }.joined(separator: "\n")
         #expect(messages > 600, "every event and the roster were read")
         let logs = Cluster.names.map { name in (name, (try? String(contentsOf: cluster.services[name]!.log, encoding: .utf8)) ?? "") }
         #expect(logs.allSatisfy { !$0.1.isEmpty }, "the services logged")

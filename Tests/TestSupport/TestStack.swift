@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Logging
 import Postgres
 
 /// The real broker and Postgres that `deploy/local/test.sh` started, found through the
@@ -67,5 +68,47 @@ extension KafkaConsumer {
             messages += try await poll(maxMessages: count - messages.count, timeout: .milliseconds(200))
         }
         return messages
+    }
+}
+
+extension KafkaConsumer {
+    /// Every message on `topics` from the start, as they stand when this is called: read by a
+    /// new group until each partition's position reaches the high watermark it had then. Waits
+    /// up to `deadline` — joining a group on a broker that many parallel tests keep busy has
+    /// taken over 30 s — and fails rather than return a part.
+    public static func readAll(
+        _ topics: [String], bootstrapServers: [String], logger: Logger = Logger(label: "test.read-all"),
+        within deadline: Duration = .seconds(120)
+    ) async throws -> [KafkaMessage] {
+        let admin = KafkaAdmin(configuration: KafkaClientConfiguration(bootstrapServers: bootstrapServers))
+        var remaining: [TopicPartition: Int64] = [:]
+        for topic in topics {
+            for (partition, high) in try await admin.highWatermarks(topic: topic) where high > 0 {
+                remaining[TopicPartition(topic, partition)] = high
+            }
+        }
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(bootstrapServers: bootstrapServers, groupID: "read-all-\(UUID())"),
+            logger: logger)
+        try consumer.subscribe(topics: topics)
+        var messages: [KafkaMessage] = []
+        let clock = ContinuousClock()
+        let end = clock.now + deadline
+        while !remaining.isEmpty, clock.now < end {
+            for message in try await consumer.poll(maxMessages: 1_000, timeout: .milliseconds(200)) {
+                messages.append(message)
+                let partition = TopicPartition(message.topic, message.partition)
+                if let high = remaining[partition], message.offset + 1 >= high { remaining[partition] = nil }
+            }
+        }
+        await consumer.close()
+        guard remaining.isEmpty else { throw Unread(partitions: remaining.keys.sorted(), within: deadline) }
+        return messages
+    }
+
+    public struct Unread: Error, CustomStringConvertible {
+        let partitions: [TopicPartition]
+        let within: Duration
+        public var description: String { "not read to their high watermarks within \(within): \(partitions)" }
     }
 }
