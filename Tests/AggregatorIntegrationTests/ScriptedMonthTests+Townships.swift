@@ -63,6 +63,14 @@ extension ScriptedMonthTests {
                 try compare(try await get("/api/v1/overview?asOf=2026-12-31&township=\(township)", client), city.expected(from: yearStart, asOf: yearEnd, within: township))
             }
             #expect(try await conservationChecksHold(client), "the levels add up, deltas pending or folded")
+            // The BI view adds the pending deltas up too: its townships' counters add up to the counties'.
+            let (townshipTotal, countyTotal) = try await database.withConnection { conn in
+                (
+                    try conn.query("SELECT coalesce(sum(value), 0)::bigint FROM bi_township_metrics WHERE year = 2026")[0].decode(0, as: Int64.self),
+                    try conn.query("SELECT coalesce(sum(value), 0)::bigint FROM bi_metrics WHERE year = 2026")[0].decode(0, as: Int64.self)
+                )
+            }
+            #expect(townshipTotal == countyTotal && townshipTotal > 0)
             try await database.withTransaction { conn in
                 try ViewMaintenance.lock(conn)
                 try ViewMaintenance.foldTownshipDeltas(on: conn)

@@ -1,4 +1,5 @@
 import ComplianceRules
+import Divisions
 
 extension AggregatorSchema {
     /// The four levels (DESIGN.md 9.1): the division directory and its versions; every subject in
@@ -78,19 +79,11 @@ extension AggregatorSchema {
         CREATE OR REPLACE VIEW bi_township_metrics AS
             SELECT year, left(division, 6) AS county, division AS township, metric, value FROM figures WHERE year > 0 AND level = 'township'
             UNION ALL
-            SELECT y.year, left(r.division, 6), r.division, r.metric, r.value
-            FROM figures r
-            CROSS JOIN (SELECT DISTINCT year FROM figures WHERE year > 0 AND level = 'city'
-                        UNION SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int) y
-            WHERE r.year = 0 AND r.level = 'township';
+            \(rosterCountersInEveryYear("left(r.division, 6), r.division, r.metric, r.value", level: .township));
         CREATE OR REPLACE VIEW bi_metrics AS
             SELECT year, division AS county, metric, value FROM figures WHERE year > 0 AND level = 'county'
             UNION ALL
-            SELECT y.year, r.division, r.metric, r.value
-            FROM figures r
-            CROSS JOIN (SELECT DISTINCT year FROM figures WHERE year > 0 AND level = 'city'
-                        UNION SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int) y
-            WHERE r.year = 0 AND r.level = 'county';
+            \(rosterCountersInEveryYear("r.division, r.metric, r.value", level: .county));
         """
 
     /// A batch's township deltas appended, one row per county and year (migration 17), instead
@@ -117,12 +110,20 @@ extension AggregatorSchema {
             SELECT year, left(division, 6) AS county, division AS township, metric, sum(value)::bigint AS value
             FROM township_figures WHERE year > 0 GROUP BY 1, 2, 3, 4
             UNION ALL
-            SELECT y.year, left(r.division, 6), r.division, r.metric, r.value
-            FROM figures r
-            CROSS JOIN (SELECT DISTINCT year FROM figures WHERE year > 0 AND level = 'city'
-                        UNION SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int) y
-            WHERE r.year = 0 AND r.level = 'township';
+            \(rosterCountersInEveryYear("left(r.division, 6), r.division, r.metric, r.value", level: .township));
         """
+
+    /// SQL for the BI views: a level's roster counters (year 0, `r`) repeated in every year that
+    /// has figures and the current one, as rows of `y.year` and `columns`.
+    static func rosterCountersInEveryYear(_ columns: String, level: DivisionLevel) -> String {
+        """
+        SELECT y.year, \(columns)
+                    FROM figures r
+                    CROSS JOIN (SELECT DISTINCT year FROM figures WHERE year > 0 AND level = 'city'
+                                UNION SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int) y
+                    WHERE r.year = 0 AND r.level = '\(level.rawValue)'
+        """
+    }
 
     /// SQL: the counters a township's delta moves — its own, its county's and the city's — as
     /// `l.level` and `l.division`, for the township in `column`.
