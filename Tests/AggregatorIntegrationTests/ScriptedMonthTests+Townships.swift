@@ -44,40 +44,6 @@ extension ScriptedMonthTests {
             try compare(try await get("/api/v1/overview?asOf=2026-12-31&township=\(township)", client), city.expected(from: yearStart, asOf: yearEnd, within: township))
             try compare(try await get("/api/v1/overview?from=2026-03-01&asOf=2026-03-31&township=\(township)", client), city.expected(within: township))
         }
-        // Township deltas not folded yet count the same: every township counter of the year split
-        // between `figures` and a pending delta (as a replay's batches leave them), then folded.
-        try await database.withTransaction { conn in
-            try ViewMaintenance.lock(conn)
-            try conn.execute(
-                """
-                INSERT INTO township_deltas (county, year, township, metric, delta)
-                SELECT left(division, 6), year, array_agg(division), array_agg(metric), array_agg(value - value / 2)
-                FROM figures WHERE level = 'township' AND year > 0 GROUP BY 1, 2
-                """)
-            try conn.execute("UPDATE figures SET value = value / 2 WHERE level = 'township' AND year > 0")
-        }
-        let pending = try await database.query("SELECT count(*) FROM township_deltas")[0].decode(0, as: Int64.self)
-        #expect(pending > 0)
-        for _ in 0..<2 {
-            for township in townships {
-                try compare(try await get("/api/v1/overview?asOf=2026-12-31&township=\(township)", client), city.expected(from: yearStart, asOf: yearEnd, within: township))
-            }
-            #expect(try await conservationChecksHold(client), "the levels add up, deltas pending or folded")
-            // The BI view adds the pending deltas up too: its townships' counters add up to the counties'.
-            let (townshipTotal, countyTotal) = try await database.withConnection { conn in
-                (
-                    try conn.query("SELECT coalesce(sum(value), 0)::bigint FROM bi_township_metrics WHERE year = 2026")[0].decode(0, as: Int64.self),
-                    try conn.query("SELECT coalesce(sum(value), 0)::bigint FROM bi_metrics WHERE year = 2026")[0].decode(0, as: Int64.self)
-                )
-            }
-            #expect(townshipTotal == countyTotal && townshipTotal > 0)
-            try await database.withTransaction { conn in
-                try ViewMaintenance.lock(conn)
-                try ViewMaintenance.foldTownshipDeltas(on: conn)
-            }
-            #expect(try await database.query("SELECT count(*) FROM township_deltas")[0].decode(0, as: Int64.self) == 0)
-        }
-
         // Townships add up to their county, metric by metric, and are ranked within it.
         let counties = try #require(try await get("/api/v1/counties?from=2026-03-01&asOf=2026-03-31", client)["counties"] as? [[String: Any]])
         for county in counties {

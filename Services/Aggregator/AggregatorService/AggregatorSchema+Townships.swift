@@ -1,5 +1,4 @@
 import ComplianceRules
-import Divisions
 
 extension AggregatorSchema {
     /// The four levels (DESIGN.md 9.1): the division directory and its versions; every subject in
@@ -79,51 +78,20 @@ extension AggregatorSchema {
         CREATE OR REPLACE VIEW bi_township_metrics AS
             SELECT year, left(division, 6) AS county, division AS township, metric, value FROM figures WHERE year > 0 AND level = 'township'
             UNION ALL
-            \(rosterCountersInEveryYear("left(r.division, 6), r.division, r.metric, r.value", level: .township));
+            SELECT y.year, left(r.division, 6), r.division, r.metric, r.value
+            FROM figures r
+            CROSS JOIN (SELECT DISTINCT year FROM figures WHERE year > 0 AND level = 'city'
+                        UNION SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int) y
+            WHERE r.year = 0 AND r.level = 'township';
         CREATE OR REPLACE VIEW bi_metrics AS
             SELECT year, division AS county, metric, value FROM figures WHERE year > 0 AND level = 'county'
             UNION ALL
-            \(rosterCountersInEveryYear("r.division, r.metric, r.value", level: .county));
+            SELECT y.year, r.division, r.metric, r.value
+            FROM figures r
+            CROSS JOIN (SELECT DISTINCT year FROM figures WHERE year > 0 AND level = 'city'
+                        UNION SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int) y
+            WHERE r.year = 0 AND r.level = 'county';
         """
-
-    /// A batch's township deltas appended, one row per county and year (migration 17), instead
-    /// of upserting every township counter it moves (~5,000 rows a batch at province size, each
-    /// moved by one or two): `ViewMaintenance.foldTownshipDeltas` adds them into `figures` now and
-    /// then; until then readers add them up with the township rows (`township_figures`).
-    static let townshipDeltas = """
-        CREATE TABLE township_deltas (
-            id bigserial PRIMARY KEY,
-            county text NOT NULL,
-            year integer NOT NULL,
-            township text[] NOT NULL,
-            metric text[] NOT NULL,
-            delta bigint[] NOT NULL
-        );
-        CREATE INDEX township_deltas_by_county ON township_deltas (county);
-        -- Rows of the same key may repeat (the folded counter and deltas not folded yet): sum them.
-        CREATE VIEW township_figures AS
-            SELECT year, division, metric, value FROM figures WHERE level = 'township'
-            UNION ALL
-            SELECT d.year, u.division, u.metric, u.value
-            FROM township_deltas d CROSS JOIN LATERAL unnest(d.township, d.metric, d.delta) AS u(division, metric, value);
-        CREATE OR REPLACE VIEW bi_township_metrics AS
-            SELECT year, left(division, 6) AS county, division AS township, metric, sum(value)::bigint AS value
-            FROM township_figures WHERE year > 0 GROUP BY 1, 2, 3, 4
-            UNION ALL
-            \(rosterCountersInEveryYear("left(r.division, 6), r.division, r.metric, r.value", level: .township));
-        """
-
-    /// SQL for the BI views: a level's roster counters (year 0, `r`) repeated in every year that
-    /// has figures and the current one, as rows of `y.year` and `columns`.
-    static func rosterCountersInEveryYear(_ columns: String, level: DivisionLevel) -> String {
-        """
-        SELECT y.year, \(columns)
-                    FROM figures r
-                    CROSS JOIN (SELECT DISTINCT year FROM figures WHERE year > 0 AND level = 'city'
-                                UNION SELECT extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')::int) y
-                    WHERE r.year = 0 AND r.level = '\(level.rawValue)'
-        """
-    }
 
     /// SQL: the counters a township's delta moves — its own, its county's and the city's — as
     /// `l.level` and `l.division`, for the township in `column`.

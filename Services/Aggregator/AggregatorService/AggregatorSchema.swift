@@ -253,8 +253,5 @@ enum AggregatorSchema {
             // Summing ~1,300 townships' counters per query made the city's and the counties' figures
             // three times slower to read than before the townships: each level has its own counters now.
             Migration(16, "counters at every level", countersAtEveryLevel),
-            // ~5,000 township counters upserted per batch made the province replay a third slower:
-            // a batch appends its townships' deltas, a few rows per county, folded in now and then.
-            Migration(17, "township deltas appended, folded later", townshipDeltas),
         ]
 }

@@ -32,23 +32,6 @@ struct ComplianceQueries: Sendable {
         "(\(parameter)::text IS NULL OR \(column) BETWEEN \(parameter)::text AND \(parameter)::text || repeat('9', \(length) - length(\(parameter)::text)))"
     }
 
-    /// SQL: a level's counters as rows of (year, division, metric, value), a key repeating where
-    /// township deltas are not folded yet (`ViewMaintenance.foldTownshipDeltas`): only those of
-    /// the counties within the division of `parameter` are read.
-    static func counters(_ level: DivisionLevel, within parameter: String) -> String {
-        switch level {
-        case .city, .county: "(SELECT year, division, metric, value FROM figures WHERE level = '\(level.rawValue)') c"
-        case .township:
-            """
-            (SELECT year, division, metric, value FROM figures WHERE level = 'township'
-             UNION ALL
-             SELECT d.year, u.division, u.metric, u.value
-             FROM township_deltas d CROSS JOIN LATERAL unnest(d.township, d.metric, d.delta) AS u(division, metric, value)
-             WHERE \(within("d.county", "left(\(parameter)::text, 6)", length: 6))) c
-            """
-        }
-    }
-
     /// The code length of a level's key in `figures.division`: 0 for the city, 6 a county, 9 a township.
     static func keyLength(_ level: DivisionLevel) -> Int {
         switch level {
@@ -94,14 +77,13 @@ struct ComplianceQueries: Sendable {
         // month before asOf (the index of open problems by due time).
         let monthStart = ChinaCalendar.startOfMonth(w.asOf)
         let inDivision = Self.within("division", "$2", length: Self.keyLength(level))
-        let counters = Self.counters(level, within: "$2")
         let rows = try conn.query(
             """
-            SELECT division, metric, value FROM \(counters)
-            WHERE year IN (0, $1) AND \(inDivision) AND NOT \(Metric.isOpenDueSQL("metric"))
+            SELECT division, metric, value FROM figures
+            WHERE year IN (0, $1) AND level = $6 AND \(inDivision) AND NOT \(Metric.isOpenDueSQL("metric"))
             UNION ALL
-            SELECT division, \(Metric.overdueOfOpenDueSQL("metric")), sum(value)::bigint FROM \(counters)
-            WHERE year = $1 AND \(inDivision) AND \(Metric.isOpenDueSQL("metric")) AND \(Metric.openDueMonthSQL("metric")) < $6
+            SELECT division, \(Metric.overdueOfOpenDueSQL("metric")), sum(value)::bigint FROM figures
+            WHERE year = $1 AND level = $6 AND \(inDivision) AND \(Metric.isOpenDueSQL("metric")) AND \(Metric.openDueMonthSQL("metric")) < $7
             GROUP BY 1, 2
             UNION ALL
             SELECT left(township, $5), \(Metric.problemSQL("overdue", entity: "entity")), count(*) FROM record_state
@@ -109,7 +91,7 @@ struct ComplianceQueries: Sendable {
                 AND year = $1 AND due_at >= $3 AND due_at < $4 AND \(Self.within("township", "$2"))
             GROUP BY 1, entity
             """,
-            [year, w.division, monthStart.description, w.asOf.description, Self.keyLength(level), ChinaCalendar.month(w.asOf)])
+            [year, w.division, monthStart.description, w.asOf.description, Self.keyLength(level), level.rawValue, ChinaCalendar.month(w.asOf)])
         // A division's roster counters (year 0) and the year's add up here.
         var counties: [String: Figures] = [:]
         for row in rows {

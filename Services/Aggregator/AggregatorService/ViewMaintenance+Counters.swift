@@ -4,83 +4,28 @@ import EventContract
 import Postgres
 
 extension ViewMaintenance {
-    /// Adds `deltas` (per township) to the counters of every level: the county's and the city's
-    /// rows in key order, the same for every writer; the townships' appended to `township_deltas`,
-    /// one row per county and year (a batch moves thousands of township counters by one or two
-    /// each: upserting them was a third of a province replay), folded in by `foldTownshipDeltas`.
+    /// Adds `deltas` (per township) to the counters of every level — the township's, its county's
+    /// and the city's — in key order, the same for every writer.
     static func add(_ deltas: [FigureKey: Int64], on conn: PostgresConnection) throws {
         var counters: [Counter: Int64] = [:]
-        var townships: [CountyYear: [(township: String, metric: String, delta: Int64)]] = [:]
         for (key, delta) in deltas where delta != 0 {
-            let county = String(key.township.prefix(ComplianceQueries.keyLength(.county)))
-            townships[CountyYear(county: county, year: key.year), default: []].append((key.township, key.metric, delta))
-            counters[Counter(year: key.year, level: DivisionLevel.county.rawValue, division: county, metric: key.metric), default: 0] += delta
-            counters[Counter(year: key.year, level: DivisionLevel.city.rawValue, division: "", metric: key.metric), default: 0] += delta
+            for level in DivisionLevel.allCases {
+                let division = String(key.township.prefix(ComplianceQueries.keyLength(level)))
+                counters[Counter(year: key.year, level: level.rawValue, division: division, metric: key.metric), default: 0] += delta
+            }
         }
         let keys = counters.filter { $0.value != 0 }.keys.sorted()
-        if !keys.isEmpty {
-            try conn.query(
-                """
-                INSERT INTO figures AS g (year, level, division, metric, value)
-                SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[])
-                ON CONFLICT (year, level, division, metric) DO UPDATE SET value = g.value + excluded.value
-                """,
-                [
-                    PostgresArray(keys.map(\.year)), PostgresArray(keys.map(\.level)), PostgresArray(keys.map(\.division)),
-                    PostgresArray(keys.map(\.metric)), PostgresArray(keys.map { counters[$0]! }),
-                ])
-        }
-        guard !townships.isEmpty else { return }
-        // One array per column, each row's elements a slice of it (the rows' bounds in $4).
-        let rows = townships.keys.sorted { ($0.county, $0.year) < ($1.county, $1.year) }
-        var (township, metric, delta, ends) = ([String](), [String](), [Int64](), [Int64]())
-        for row in rows {
-            for element in townships[row]! {
-                township.append(element.township)
-                metric.append(element.metric)
-                delta.append(element.delta)
-            }
-            ends.append(Int64(township.count))
-        }
+        guard !keys.isEmpty else { return }
         try conn.query(
             """
-            INSERT INTO township_deltas (county, year, township, metric, delta)
-            SELECT r.county, r.year, ($4::text[])[r.start + 1:r.stop], ($5::text[])[r.start + 1:r.stop], ($6::bigint[])[r.start + 1:r.stop]
-            FROM (SELECT county, year, stop, coalesce(lag(stop) OVER (ORDER BY n), 0) AS start
-                  FROM unnest($1::text[], $2::int[], $3::bigint[]) WITH ORDINALITY AS b(county, year, stop, n)) r
+            INSERT INTO figures AS g (year, level, division, metric, value)
+            SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::bigint[])
+            ON CONFLICT (year, level, division, metric) DO UPDATE SET value = g.value + excluded.value
             """,
             [
-                PostgresArray(rows.map(\.county)), PostgresArray(rows.map(\.year)), PostgresArray(ends),
-                PostgresArray(township), PostgresArray(metric), PostgresArray(delta),
+                PostgresArray(keys.map(\.year)), PostgresArray(keys.map(\.level)), PostgresArray(keys.map(\.division)),
+                PostgresArray(keys.map(\.metric)), PostgresArray(keys.map { counters[$0]! }),
             ])
-    }
-
-    struct CountyYear: Hashable {
-        let county: String
-        let year: Int64
-    }
-
-    /// Pending township deltas beyond which a batch folds them in (rows: ~150 a batch at province
-    /// size, one per county and year): a county's readers add up a few hundred rows at most, the
-    /// whole city's (the conservation checks, every township's ranking) up to this many.
-    static let townshipDeltasFolded = 20_000
-
-    /// Adds the appended township deltas into the township counters of `figures` and removes
-    /// them, under the view lock (a rebuild of the counters must not see them twice); when at
-    /// least `atLeast` rows are pending.
-    static func foldTownshipDeltas(atLeast: Int = 1, on conn: PostgresConnection) throws {
-        let pending: Int64 = try conn.query("SELECT coalesce(max(id) - min(id) + 1, 0) FROM township_deltas")[0].decode(0)
-        guard pending >= atLeast, pending > 0 else { return }
-        try conn.query(
-            """
-            WITH folded AS (DELETE FROM township_deltas RETURNING year, township, metric, delta)
-            INSERT INTO figures AS g (year, level, division, metric, value)
-            SELECT f.year, 'township', u.division, u.metric, sum(u.delta)
-            FROM folded f CROSS JOIN LATERAL unnest(f.township, f.metric, f.delta) AS u(division, metric, delta)
-            GROUP BY 1, 3, 4 HAVING sum(u.delta) <> 0
-            ORDER BY 1, 3, 4
-            ON CONFLICT (year, level, division, metric) DO UPDATE SET value = g.value + excluded.value
-            """)
     }
 
     /// A row of `figures`: per registration year (0: the roster), level, division ("" for the

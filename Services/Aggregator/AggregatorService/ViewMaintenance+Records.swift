@@ -89,7 +89,6 @@ extension ViewMaintenance {
             UPDATE record_state SET due_at = \(ProblemKind.dueSQL(registered: "registered_at", days: "$1"))
             WHERE entity IN \(ProblemKind.entitiesSQL)
             """, [days])
-        try foldTownshipDeltas(on: conn)
         try conn.execute("DELETE FROM figures WHERE \(Metric.isOpenDueSQL("metric"))")
         try conn.execute(
             """

@@ -140,8 +140,5 @@ enum ViewMaintenance {
                 ])
         }
         try add(figures, on: conn)
-        // A small batch (the view nearly caught up) folds whatever is pending; a replay's batches
-        // fold once many are.
-        try foldTownshipDeltas(atLeast: facts.count < 500 ? 1 : townshipDeltasFolded, on: conn)
     }
 }
