@@ -75,7 +75,7 @@ let package = Package(
         .target(name: "Geography", path: "Shared/Geography", swiftSettings: swiftSettings),
 
         .target(
-            name: "Simulation", dependencies: ["Divisions", "EventContract", .product(name: "HeapModule", package: "swift-collections")],
+            name: "Simulation", dependencies: ["Divisions", "EventContract", "Geography", .product(name: "HeapModule", package: "swift-collections")],
             path: "Shared/Simulation", swiftSettings: swiftSettings),
 
         // MARK: - What the services share
@@ -206,7 +206,7 @@ let package = Package(
             name: "GeographyTests", dependencies: ["Geography"],
             path: "Tests/GeographyTests", swiftSettings: swiftSettings),
         .testTarget(
-            name: "SimulationTests", dependencies: ["Divisions", "Simulation", "EventContract"],
+            name: "SimulationTests", dependencies: ["Divisions", "Simulation", "EventContract", "Geography"],
             path: "Tests/SimulationTests", swiftSettings: swiftSettings),
         .testTarget(
             name: "KafkaIntegrationTests", dependencies: ["Kafka", "TestSupport"],

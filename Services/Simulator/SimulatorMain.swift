@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import EventContract
 import Foundation
+import Geography
 import Simulation
 import Synchronization
 
@@ -21,7 +22,17 @@ struct SimulatorMain: AsyncParsableCommand {
         @Option(help: "The seed: the same seed gives the same city and the same activity.")
         var seed: UInt64 = 2026
 
+        @Option(help: "County boundaries (GeoJSON, as MAP_BOUNDARIES): every subject of the roster is placed inside its county on them.")
+        var mapBoundaries: String?
+
         var city: City { City(size: subjects, seed: seed) }
+
+        /// The roster, placed on `--map-boundaries` when given.
+        func rosterCSV(of city: City) throws -> String {
+            guard let mapBoundaries else { return city.rosterCSV() }
+            guard let data = FileManager.default.contents(atPath: mapBoundaries) else { throw ValidationError("cannot read --map-boundaries \(mapBoundaries)") }
+            return city.rosterCSV(placedOn: try Boundaries(geoJSON: data))
+        }
     }
 
     struct Roster: ParsableCommand {
@@ -29,8 +40,8 @@ struct SimulatorMain: AsyncParsableCommand {
 
         @OptionGroup var city: CityOptions
 
-        func run() {
-            print(city.city.rosterCSV, terminator: "")
+        func run() throws {
+            print(try city.rosterCSV(of: city.city), terminator: "")
         }
     }
 
@@ -100,7 +111,7 @@ struct SimulatorMain: AsyncParsableCommand {
                 tokens: [.petitions: petitionsToken, .hazards: hazardsToken, .cases: casesToken], office: officeToken ?? "")
             let client = DepartmentClient(http: HTTPClient.shared, endpoints: endpoints, run: UUIDv7.generate(), rosterGrace: .seconds(120))
             if importRoster {
-                let summary = try await client.importRoster(city.rosterCSV)
+                let summary = try await client.importRoster(try self.city.rosterCSV(of: city))
                 log("roster of \(city.subjects.count) subjects imported: \(summary)")
             }
             let driver = Driver(city: city, client: client, rate: rate, workers: concurrency, follow: follow)

@@ -12,14 +12,25 @@ public struct SubjectUpserted: EventPayload {
     /// counts under its county's 未划分乡镇.
     public var township: String?
     public var active: Bool
+    /// Where the subject is, for the map (degrees, in the coordinates of the map's boundary file:
+    /// GCJ-02 for the installed one): both or neither. The command center checks that it lies
+    /// inside the city.
+    public var location: Location?
 
-    public init(code: SubjectCode, name: String, type: SubjectType, county: String, township: String? = nil, active: Bool) {
+    public struct Location: Sendable, Hashable {
+        public var lon: Double
+        public var lat: Double
+        public init(lon: Double, lat: Double) { (self.lon, self.lat) = (lon, lat) }
+    }
+
+    public init(code: SubjectCode, name: String, type: SubjectType, county: String, township: String? = nil, active: Bool, location: Location? = nil) {
         self.code = code
         self.name = name
         self.type = type
         self.county = county
         self.township = township ?? (code.kind == .division ? String(code.rawValue.prefix(9)) : nil)
         self.active = active
+        self.location = location
     }
 
     public static let fields: [FieldSpec] = [
@@ -29,6 +40,8 @@ public struct SubjectUpserted: EventPayload {
         FieldSpec("county", .countyCode),
         .optional("township", .townshipCode),
         FieldSpec("active", .boolean),
+        .optional("lon", .decimal(-180...180)),
+        .optional("lat", .decimal(-90...90)),
     ]
 
     public init(reading f: FieldReader) throws(ContractViolation) {
@@ -38,6 +51,12 @@ public struct SubjectUpserted: EventPayload {
         county = try f.countyCode("county")
         township = try f.optionalTownshipCode("township")
         active = try f.bool("active")
+        switch (try f.optionalDecimal("lon", in: -180...180), try f.optionalDecimal("lat", in: -90...90)) {
+        case (let lon?, let lat?): location = Location(lon: lon, lat: lat)
+        case (nil, nil): location = nil
+        case (nil, _): throw ContractViolation(f.at("lon"), "a location needs both lon and lat (lat without lon)")
+        case (_, nil): throw ContractViolation(f.at("lat"), "a location needs both lon and lat (lon without lat)")
+        }
         if township == nil, code.kind == .division { township = String(code.rawValue.prefix(9)) }
         try checkConsistency(path: f.path)
     }
@@ -71,7 +90,7 @@ public struct SubjectUpserted: EventPayload {
     /// The township the subject counts under: its own, or its county's 未划分乡镇.
     public var townshipOrUnassigned: String { township ?? county + "000" }
 
-    enum CodingKeys: String, CodingKey { case code, name, type, county, township, active }
+    enum CodingKeys: String, CodingKey { case code, name, type, county, township, active, lon, lat }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -81,6 +100,8 @@ public struct SubjectUpserted: EventPayload {
         try c.encode(county, forKey: .county)
         try c.encodeIfPresent(township, forKey: .township)
         try c.encode(active, forKey: .active)
+        try c.encodeIfPresent(location?.lon, forKey: .lon)
+        try c.encodeIfPresent(location?.lat, forKey: .lat)
     }
 }
 

@@ -1,6 +1,7 @@
 import Divisions
 import EventContract
 import Foundation
+import Geography
 
 /// A city's creation subjects (创建主体) with valid codes: villages and communities with their
 /// 12-digit division codes, the others with unified social credit codes (check character
@@ -86,11 +87,40 @@ public struct City: Sendable {
         return csv
     }
 
-    /// The roster as the command center imports it (`code,name,type,county,township,active`).
-    public var rosterCSV: String {
-        var csv = "code,name,type,county,township,active\n"
-        for s in subjects { csv += "\(s.code),\(s.name),\(s.type.rawValue),\(s.county),\(s.township ?? ""),true\n" }
+    /// The roster as the command center imports it (`code,name,type,county,township,active`), with
+    /// `lon,lat` when placed on `boundaries`.
+    public func rosterCSV(placedOn boundaries: Boundaries? = nil) -> String {
+        guard let boundaries else {
+            var csv = "code,name,type,county,township,active\n"
+            for s in subjects { csv += "\(s.code),\(s.name),\(s.type.rawValue),\(s.county),\(s.township ?? ""),true\n" }
+            return csv
+        }
+        var csv = "code,name,type,county,township,active,lon,lat\n"
+        for (s, place) in zip(subjects, locations(on: boundaries)) {
+            let at = place.map { String(format: "%.5f,%.5f", $0.lon, $0.lat) } ?? ","
+            csv += "\(s.code),\(s.name),\(s.type.rawValue),\(s.county),\(s.township ?? ""),true,\(at)\n"
+        }
         return csv
+    }
+
+    /// Where each subject is: a point inside its county on `boundaries`, drawn uniformly (rejection
+    /// sampling in the county's bounding box, to five decimals), the same for the same subject; nil
+    /// for a county the boundaries lack.
+    public func locations(on boundaries: Boundaries) -> [Coordinate?] {
+        let regions = Dictionary(uniqueKeysWithValues: counties.compactMap { county in boundaries.region(county.code).map { (county.code, $0) } })
+        return subjects.enumerated().map { index, subject in
+            guard let region = regions[subject.county] else { return nil }
+            var random = SplitMix64(seed: 0x6C6F_6361_7465 ^ UInt64(index))
+            func uniform(_ low: Double, _ high: Double) -> Double { low + (high - low) * Double(random.next() >> 11) / Double(1 << 53) }
+            let box = region.box
+            for _ in 0..<1_000 {
+                // To five decimals (about a metre), as the roster writes it: the point checked is the one written.
+                func written(_ degrees: Double) -> Double { (degrees * 100_000).rounded() / 100_000 }
+                let point = Coordinate(lon: written(uniform(box.minLon, box.maxLon)), lat: written(uniform(box.minLat, box.maxLat)))
+                if region.contains(point) { return point }
+            }
+            return region.labelPoint
+        }
     }
 
     static let creditAlphabet = Array("0123456789ABCDEFGHJKLMNPQRTUWXY".utf8)

@@ -200,7 +200,7 @@ let townshipCount = province.counties.map(\.townships.count).reduce(0, +)
 line("division directory (aggregator import-divisions)", "\(counties.count) counties, \(grouped(townshipCount)) townships")
 
 let csvPath = FileManager.default.temporaryDirectory.appendingPathComponent("province-\(run).csv").path
-try province.rosterCSV.write(toFile: csvPath, atomically: false, encoding: String.Encoding.utf8)
+try province.rosterCSV().write(toFile: csvPath, atomically: false, encoding: String.Encoding.utf8)
 let importer = Process()
 importer.executableURL = URL(fileURLWithPath: aggregatorBinary)
 importer.arguments = ["import-roster", csvPath]

@@ -100,16 +100,18 @@ def city(tmp_path_factory):
     log = open(ROOT / ".local" / "logs" / "browser-aggregator.log", "w")
     townships = tmp_path_factory.mktemp("map") / "townships-140403.geojson"
     synthetic = synthetic_townships("140403", townships)
+    counties = os.environ.get("MAP_BOUNDARIES", str(ROOT / ".local" / "map" / "counties-140400.geojson"))
     env = dict(os.environ, HTTP_PORT=str(port), DATABASE_NAME=f"browser_{uuid.uuid4().hex[:8]}",
                KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{broker_port}", LOG_LEVEL="warning",
                AUTH_TOKENS=f"{READER[0]}:reader:{READER[1]},{OFFICE[0]}:office_admin:{OFFICE[1]}",
                AGGREGATOR_CHECK_INTERVAL_SECONDS="5",
-               MAP_BOUNDARIES=os.environ.get("MAP_BOUNDARIES", str(ROOT / ".local" / "map" / "counties-140400.geojson")),
+               MAP_BOUNDARIES=counties,
                MAP_TOWNSHIP_BOUNDARIES=str(townships))
     aggregator = subprocess.Popen([str(BIN / "aggregator")], env=env, stdout=log, stderr=log)
     try:
         wait_for(f"http://127.0.0.1:{port}/health/ready")
-        roster_csv = subprocess.run([str(BIN / "simulator"), "roster", "--subjects", "240", "--seed", "9"],
+        # Every subject placed inside its county on the map's boundaries.
+        roster_csv = subprocess.run([str(BIN / "simulator"), "roster", "--subjects", "240", "--seed", "9", "--map-boundaries", counties],
                                     check=True, capture_output=True).stdout
         request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/subjects:import", data=roster_csv, method="POST",
                                          headers={"Authorization": f"Bearer {OFFICE[1]}", "Content-Type": "text/csv"})

@@ -241,7 +241,7 @@ def test_the_map_colours_the_twelve_counties_by_the_figures_the_test_produced(re
     expected = {code: 0 if overdue.get(code, 0) == 0 else 1 + (overdue[code] - 1) // step for code in classes}
     assert classes == expected
     assert len(set(classes.values())) >= 2, "the figures differ between counties"
-    assert reader.locator("ul.legend li").count() == len({0} | {1 + (v - 1) // step for v in range(1, largest + 1)})
+    assert reader.locator("ul.legend:not(.marks-legend) li").count() == len({0} | {1 + (v - 1) // step for v in range(1, largest + 1)})
     # The table under the map holds the same classes.
     rows = reader.locator("#map-table tbody tr")
     assert {rows.nth(i).get_attribute("data-code"): int(rows.nth(i).get_attribute("data-class")) for i in range(rows.count())} == classes
@@ -284,12 +284,74 @@ def test_a_county_with_township_boundaries_drills_down_to_its_townships(reader, 
     step = max(1, (max(overdue.values()) + 2) // 3)
     assert drawn == {code: 0 if overdue[code] == 0 else 1 + (overdue[code] - 1) // step for code in drawn}
     assert reader.locator("nav.crumbs").inner_text().replace(" ", "").startswith("长治市›")
-    # A county without township boundaries says so and still lists its townships' figures.
+    # A county without township boundaries says so, draws its outline (for its marked subjects)
+    # and still lists its townships' figures.
     reader.goto(city.base + "/map?county=140431")
-    assert reader.locator("svg.map").count() == 0 and "未提供" in reader.locator("main").inner_text()
-    # A township on the map opens its page.
+    assert "未提供" in reader.locator("main").inner_text()
+    assert reader.locator("svg.map path.outline").count() == 1 and reader.locator("svg.map a.region").count() == 0
+    assert reader.locator("#map-table tbody tr").count() > 0
+    # A township on the map opens its page: a click where the township itself (not a subject's
+    # point drawn on it) is under the pointer.
     code = next(iter(drawn))
     reader.goto(city.base + "/map?county=140403")
-    box = reader.locator(f'svg.map text.name[data-code="{code}"]').bounding_box()
-    reader.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    box = reader.locator(f'svg.map a.region[data-code="{code}"]').bounding_box()
+    spot = reader.evaluate("""([code, b]) => {
+        for (let i = 1; i < 20; i++) for (let j = 1; j < 20; j++) {
+            const x = b.x + b.width * i / 20, y = b.y + b.height * j / 20;
+            const hit = document.elementFromPoint(x, y);
+            if (hit && hit.closest('a.region') && hit.closest('a.region').dataset.code === code) return [x, y];
+        }
+        return null;
+    }""", [code, box])
+    assert spot, "some of the township is not covered by points"
+    reader.mouse.click(spot[0], spot[1])
     reader.wait_for_url(re.compile(rf"/township/{code}$"))
+
+
+def marked_codes(city, now):
+    """The subjects the map marks, from what the test published: a breach this year (a petition
+    lodged above the unit or collective, an accident with casualties), or a hazard overdue and not
+    rectified."""
+    rectified = {e["data"]["hazardId"] for e in city.events if e["type"] == "cn.threezero.hazard.rectified.v1"}
+    marked = {e["subject"] for e in hazards(city, now)
+              if datetime.fromisoformat(e["data"]["deadline"]) < now and e["data"]["hazardId"] not in rectified}
+    marked |= {e["subject"] for e in city.events if e["type"] == "cn.threezero.petition.registered.v1"
+               and (e["data"]["lodgedLevel"] != "unit" or e["data"]["collective"])}
+    marked |= {e["subject"] for e in city.events if e["type"] == "cn.threezero.accident.reported.v1" and e["data"]["deaths"] + e["data"]["injuries"] > 0}
+    return marked
+
+
+def test_the_map_marks_breaching_and_overdue_subjects_and_a_new_overdue_hazard_appears_live(reader, city):
+    now = datetime.now(CHINA)
+    marked = marked_codes(city, now)
+    # The city: the marked subjects counted in grid cells that add up to them all.
+    reader.goto(city.base + "/map")
+    bins = reader.locator("svg.map g.bin")
+    assert bins.count() > 1
+    assert sum(int(bins.nth(i).get_attribute("data-count")) for i in range(bins.count())) == len(marked)
+    assert reader.locator("svg.map a.mark").count() == 0, "no single points at city scale"
+
+    # A county: each marked subject a point, by the zero it breaches, that opens its page.
+    petitioner = next(e["subject"] for e in city.events if e["type"] == "cn.threezero.petition.registered.v1")
+    county = county_of(petitioner)
+    reader.goto(city.base + f"/map?county={county}")
+    points = reader.locator("svg.map a.mark")
+    shown = {points.nth(i).get_attribute("data-code"): points.nth(i).get_attribute("data-mark") for i in range(points.count())}
+    assert set(shown) == {code for code in marked if county_of(code) == county}
+    assert shown[petitioner] == "z-petition"
+
+    # A hazard found three days ago, due yesterday, for a subject of the county not marked yet:
+    # its point appears on the open page, without a reload.
+    assert eventually(lambda: reader.evaluate("() => document.body.dataset.live") == "connected")
+    reader.evaluate("() => { window.__notReloaded = true }")
+    fresh = next(s["code"] for s in city.roster if county_of(s["code"]) == county and s["code"] not in marked)
+    city.hazard(fresh, now.replace(microsecond=0) - timedelta(days=3), deadline_days=2)
+    assert eventually(lambda: reader.locator(f'svg.map a.mark[data-code="{fresh}"]').count() == 1), "the new overdue hazard's point"
+    assert reader.locator(f'svg.map a.mark[data-code="{fresh}"]').get_attribute("data-mark") == "overdue"
+    assert reader.evaluate("() => window.__notReloaded") is True, "the page was updated in place"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    reader.screenshot(path=str(SCREENSHOTS / "map-county-1920x1080.png"))
+
+    # A point opens its subject's page.
+    reader.locator(f'svg.map a.mark[data-code="{petitioner}"]').click()
+    reader.wait_for_url(re.compile(rf"/subject/{petitioner}$"))

@@ -24,7 +24,7 @@ import FoundationNetworking
         let city = City(size: 40, seed: 3)
         let (imported, summary, _) = try await Cluster.send(
             "\(aggregator)/api/v1/subjects:import", method: "POST", token: "office-token",
-            body: Data(city.rosterCSV.utf8), contentType: "text/csv")
+            body: Data(city.rosterCSV().utf8), contentType: "text/csv")
         #expect(imported == 200, "\(summary)")
         let database = PostgresClient(configuration: try TestStack.postgres().database("\(cluster.run)_aggregator"))
         defer { Task { await database.shutdown() } }

@@ -25,7 +25,7 @@ import FoundationNetworking
         #expect(
             try await Cluster.send(
                 "\(aggregator)/api/v1/subjects:import", method: "POST", token: "office-token",
-                body: Data(city.rosterCSV.utf8), contentType: "text/csv"
+                body: Data(city.rosterCSV().utf8), contentType: "text/csv"
             ).0 == 200)
         let hazardsDB = PostgresClient(configuration: try TestStack.postgres().database("\(cluster.run)_hazards"))
         #expect(

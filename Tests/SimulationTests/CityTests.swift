@@ -1,11 +1,12 @@
 import EventContract
+import Geography
 import Simulation
 import Testing
 
 @Suite struct CityTests {
     @Test func theSameSeedGivesTheSameCityAndAnotherSeedAnother() {
-        #expect(City(size: 2_000, seed: 7).rosterCSV == City(size: 2_000, seed: 7).rosterCSV)
-        #expect(City(size: 2_000, seed: 7).rosterCSV != City(size: 2_000, seed: 8).rosterCSV)
+        #expect(City(size: 2_000, seed: 7).rosterCSV() == City(size: 2_000, seed: 7).rosterCSV())
+        #expect(City(size: 2_000, seed: 7).rosterCSV() != City(size: 2_000, seed: 8).rosterCSV())
     }
 
     @Test func everyCodeIsValidDistinctAndOfItsCounty() throws {
@@ -30,10 +31,38 @@ import Testing
 
     @Test func theRosterCSVHasTheImportHeaderAndARowPerSubject() {
         let city = City(size: 100, seed: 5)
-        let lines = city.rosterCSV.split(separator: "\n")
+        let lines = city.rosterCSV().split(separator: "\n")
         #expect(lines.first == "code,name,type,county,township,active")
         #expect(lines.count == 101)
         #expect(lines.dropFirst().allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 6 })
+    }
+
+    /// Every subject lies inside its county (triangles here: most of the box is outside), the same
+    /// place for the same city; a county the boundaries lack has none.
+    @Test func subjectsArePlacedInsideTheirCountyAndTheRosterCarriesTheirLocations() throws {
+        let city = City(size: 600, seed: 5)
+        let regions = city.counties.dropLast().enumerated().map { i, county in
+            let west = 112 + 0.2 * Double(i)
+            let ring = [(west, 36.0), (west + 0.2, 36.0), (west, 36.2), (west, 36.0)].map { Coordinate(lon: $0.0, lat: $0.1) }
+            return Boundaries.Region(code: county.code, polygons: [Polygon(rings: [ring])])
+        }
+        let boundaries = Boundaries(regions: regions)
+        let places = city.locations(on: boundaries)
+        for (subject, place) in zip(city.subjects, places) {
+            if subject.county == city.counties.last!.code {
+                #expect(place == nil)
+            } else {
+                let place = try #require(place)
+                #expect(boundaries.region(subject.county)!.contains(place), "\(subject.code) at \(place)")
+            }
+        }
+        #expect(Set(places.compactMap { $0 }).count == places.compactMap { $0 }.count, "distinct places")
+        #expect(city.locations(on: boundaries) == places)
+        let lines = city.rosterCSV(placedOn: boundaries).split(separator: "\n")
+        #expect(lines.first == "code,name,type,county,township,active,lon,lat")
+        let first = lines[1].split(separator: ",", omittingEmptySubsequences: false)
+        #expect(first.count == 8)
+        #expect(abs(Double(first[6])! - places[0]!.lon) < 1e-5 && abs(Double(first[7])! - places[0]!.lat) < 1e-5)
     }
 
     @Test func theGeneratorIsSplitMix64() {

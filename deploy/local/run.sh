@@ -51,7 +51,7 @@ start_service cases 8083
 # year so far sent through the departments' APIs, and on, at a gentle rate, until Ctrl-C.
 SUBJECTS=${SUBJECTS:-1200}
 RATE=${RATE:-30}
-setsid "$BIN/simulator" run --subjects "$SUBJECTS" --from "$(TZ=Asia/Shanghai date +%Y)-01-01" --follow --rate "$RATE" --import-roster \
+setsid "$BIN/simulator" run --subjects "$SUBJECTS" --from "$(TZ=Asia/Shanghai date +%Y)-01-01" --follow --rate "$RATE" --import-roster --map-boundaries "${MAP_BOUNDARIES:-$MAP_FILE}" \
     --petitions-token demo-petitions --hazards-token demo-hazards --cases-token demo-cases --office-token demo-office \
     >>"$LOG_DIR/simulator.log" 2>&1 &
 pids=("$!" "${pids[@]}")

@@ -63,13 +63,13 @@ public enum Aggregator {
             logger: logger)
 
         let router = ServiceRouter.make(tokens: configuration.tokens, checks: [.database(db), .consumer(consumer.state)], openAPI: AggregatorOpenAPI.document)
-        let api = CommandCenterController(db: reads, queries: queries, consumer: consumer.state)
+        let maps = try await divisionMaps(reader, db: db)
+        let api = CommandCenterController(db: reads, queries: queries, consumer: consumer.state, city: maps?.counties)
         api.addRoutes(to: router)
         let live = LiveUpdates(db: reads, consumer: consumer.state, maxStreams: reader.int(forKey: "dashboard.live.max.streams", default: 200), logger: logger)
         let sessions = DashboardSessions(
             key: try dashboardKey(reader, logger: logger), tokens: configuration.tokens,
             secureCookie: reader.bool(forKey: "dashboard.secure.cookie", default: false))
-        let maps = try await divisionMaps(reader, db: db)
         DashboardController(api: api, sessions: sessions, resources: try DashboardResources(), live: live, maps: maps).addRoutes(to: router)
 
         return Application(
@@ -148,7 +148,9 @@ public enum Aggregator {
         _ text: String, reader: ConfigReader = ConfigReader(provider: EnvironmentVariablesProvider()),
         progress: @escaping @Sendable (Int, Int) -> Void
     ) async throws -> RosterImport.Summary {
-        try await withCommandLineDatabase(reader) { db, actor in try await RosterImport.run(text, db: db, by: actor, progress: progress) }
+        try await withCommandLineDatabase(reader) { db, actor in
+            try await RosterImport.run(text, db: db, by: actor, city: try await divisionMaps(reader, db: db)?.counties, progress: progress)
+        }
     }
 
     /// Runs `body` with the database of `DATABASE_URL` and the command line's user as the actor.

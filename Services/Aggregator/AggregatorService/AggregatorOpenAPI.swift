@@ -209,7 +209,7 @@ enum AggregatorOpenAPI {
             ],
             "/api/v1/subjects:import": [
                 "post": [
-                    "summary": "Import a roster CSV (header code,name,type,county,township,active)",
+                    "summary": "Import a roster CSV (header code,name,type,county,township,active, optionally followed by lon,lat)",
                     "requestBody": ["required": true, "content": ["text/csv": ["schema": ["type": "string"]]]],
                     "responses": [
                         "200": json(importSummary), "400": problem("Not UTF-8"), "401": problem("No token"),

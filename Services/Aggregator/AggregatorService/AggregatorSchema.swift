@@ -253,5 +253,11 @@ enum AggregatorSchema {
             // Summing ~1,300 townships' counters per query made the city's and the counties' figures
             // three times slower to read than before the townships: each level has its own counters now.
             Migration(16, "counters at every level", countersAtEveryLevel),
+            Migration(
+                17, "where subjects are, for the map",
+                """
+                ALTER TABLE subjects ADD COLUMN lon double precision, ADD COLUMN lat double precision;
+                ALTER TABLE subject_changes ADD COLUMN lon double precision, ADD COLUMN lat double precision;
+                """),
         ]
 }

@@ -2,6 +2,7 @@ import ComplianceRules
 import Divisions
 import EventContract
 import Foundation
+import Geography
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -17,6 +18,8 @@ struct CommandCenterController: Sendable {
     let db: PostgresClient
     let queries: ComplianceQueries
     let consumer: ConsumerState
+    /// The city's boundaries (the map's counties), which a subject's location must lie inside.
+    let city: Boundaries?
 
     func addRoutes(to router: Router<ServiceRequestContext>) {
         router.get("api/v1/overview") { request, context in try await overview(request, context) }
@@ -221,6 +224,7 @@ struct CommandCenterController: Sendable {
         if fields["code"] != nil { throw ContractViolation("code", "is given by the URL; leave it out") }
         fields["code"] = .string(code)
         let subject = try SubjectUpserted.read(.object(fields), path: "")
+        if let reason = RosterBook.outsideCity(subject, city: city) { throw ContractViolation("lon", reason) }
         let change = try await db.withTransaction { conn in
             try RosterBook.checkTownship(subject, on: conn)
             return try RosterBook.upsert(subject, by: RosterActor(name: principal.name, via: .api), on: conn)
@@ -239,7 +243,7 @@ struct CommandCenterController: Sendable {
     /// Imports the roster CSV in the body of `request` (the API's and the dashboard's way).
     func importRoster(_ request: Request, by name: String) async throws -> RosterImport.Summary {
         let text = try await Self.csvBody(request, limit: 32 << 20)
-        let summary = try await RosterImport.run(text, db: db, by: RosterActor(name: name, via: .import))
+        let summary = try await RosterImport.run(text, db: db, by: RosterActor(name: name, via: .import), city: city)
         // Line 1 refused is the header: not a roster file at all (nothing was imported).
         if let refusal = summary.refused.first, refusal.line == 1 { throw Problem(.unprocessableContent, "line 1: \(refusal.reason)") }
         return summary

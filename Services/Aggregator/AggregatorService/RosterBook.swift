@@ -1,5 +1,6 @@
 import EventContract
 import Foundation
+import Geography
 import Postgres
 import Publishing
 
@@ -24,33 +25,35 @@ enum RosterBook {
         // A change of the roster is not a reader's query: it runs to its end whichever pool it came from.
         try conn.execute("SET LOCAL statement_timeout = 0")
         try ViewMaintenance.lock(conn)
-        var stored: [String: (entry: ViewMaintenance.RosterEntry, name: String, township: String?)] = [:]
+        var stored: [String: (entry: ViewMaintenance.RosterEntry, name: String, township: String?, location: SubjectUpserted.Location?)] = [:]
         for row in try conn.query(
-            "SELECT \(ViewMaintenance.RosterEntry.columns), name, township FROM subjects WHERE code = ANY($1::text[])",
+            "SELECT \(ViewMaintenance.RosterEntry.columns), name, township, lon, lat FROM subjects WHERE code = ANY($1::text[])",
             [PostgresArray(subjects.map(\.code.rawValue))])
         {
             let entry = try ViewMaintenance.RosterEntry(row: row)
-            stored[entry.code] = (entry, try row.decode(4), try row.decode(5))
+            let (lon, lat): (Double?, Double?) = (try row.decode(6), try row.decode(7))
+            stored[entry.code] = (entry, try row.decode(4), try row.decode(5), lon.flatMap { lon in lat.map { .init(lon: lon, lat: $0) } })
         }
         let changes = subjects.map { s -> Change in
             guard let old = stored[s.code.rawValue] else { return .added }
             let same =
                 old.name == s.name && old.entry.type == s.type.rawValue && old.entry.county == s.county && old.township == s.township
-                && old.entry.active == s.active
+                && old.entry.active == s.active && old.location == s.location
             return same ? .unchanged : .changed
         }
         let changed = zip(subjects, changes).filter { $0.1 != .unchanged }.map(\.0)
         guard !changed.isEmpty else { return changes }
         try conn.query(
             """
-            INSERT INTO subjects (code, name, type, county, township, active)
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[])
+            INSERT INTO subjects (code, name, type, county, township, active, lon, lat)
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bool[], $7::float8[], $8::float8[])
             ON CONFLICT (code) DO UPDATE SET name = excluded.name, type = excluded.type, county = excluded.county,
-                township = excluded.township, active = excluded.active, updated_at = now()
+                township = excluded.township, active = excluded.active, lon = excluded.lon, lat = excluded.lat, updated_at = now()
             """,
             [
                 PostgresArray(changed.map(\.code.rawValue)), PostgresArray(changed.map(\.name)), PostgresArray(changed.map(\.type.rawValue)),
                 PostgresArray(changed.map(\.county)), PostgresArray(changed.map(\.township)), PostgresArray(changed.map(\.active)),
+                PostgresArray(changed.map(\.location?.lon)), PostgresArray(changed.map(\.location?.lat)),
             ])
         try conn.query(
             """
@@ -59,13 +62,15 @@ enum RosterBook {
                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bool[], $9::text[])
                 RETURNING id, code
             )
-            INSERT INTO subject_changes (version_id, name, township, changed_by, changed_via)
-            SELECT version.id, c.name, c.township, $7, $8 FROM version JOIN unnest($1::text[], $5::text[], $6::text[]) AS c(code, name, township) USING (code)
+            INSERT INTO subject_changes (version_id, name, township, changed_by, changed_via, lon, lat)
+            SELECT version.id, c.name, c.township, $7, $8, c.lon, c.lat
+            FROM version JOIN unnest($1::text[], $5::text[], $6::text[], $10::float8[], $11::float8[]) AS c(code, name, township, lon, lat) USING (code)
             """,
             [
                 PostgresArray(changed.map(\.code.rawValue)), PostgresArray(changed.map(\.type.rawValue)), PostgresArray(changed.map(\.county)),
                 PostgresArray(changed.map(\.active)), PostgresArray(changed.map(\.name)), PostgresArray(changed.map(\.township)),
                 actor.name, actor.via.rawValue, PostgresArray(changed.map(\.townshipOrUnassigned)),
+                PostgresArray(changed.map(\.location?.lon)), PostgresArray(changed.map(\.location?.lat)),
             ])
         // A subject moved to another township: its records registered until now stay where they were.
         let moved = changed.compactMap { s in
@@ -96,6 +101,13 @@ enum RosterBook {
         }
     }
 
+    /// Why `subject` is refused when it has a location outside `city` (the map's county
+    /// boundaries; nothing is checked without them), or nil.
+    static func outsideCity(_ subject: SubjectUpserted, city: Boundaries?) -> String? {
+        guard let city, let location = subject.location, city.region(containing: Coordinate(lon: location.lon, lat: location.lat)) == nil else { return nil }
+        return "lon, lat: (\(location.lon), \(location.lat)) is outside the city's boundaries (MAP_BOUNDARIES): lon and lat are degrees in the coordinates of the boundary file (GCJ-02 for the installed one)"
+    }
+
     /// Applies the events that waited for `codes` to appear on the roster.
     static func releaseQuarantined(_ codes: [String], on conn: PostgresConnection) throws {
         guard !codes.isEmpty else { return }
@@ -111,12 +123,15 @@ enum RosterBook {
     }
 }
 
-/// A roster CSV (UTF-8, header `code,name,type,county,township,active`), read row by row: a bad
-/// row is reported with its line number and never stops the good ones.
+/// A roster CSV (UTF-8, header `code,name,type,county,township,active`, optionally followed by
+/// `lon,lat`), read row by row: a bad row is reported with its line number and never stops the
+/// good ones.
 struct RosterCSV {
     typealias Refusal = RosterImport.Refusal
 
     static let header = ["code", "name", "type", "county", "township", "active"]
+    /// The header with locations (empty `lon` and `lat`: none).
+    static let headerWithLocation = header + ["lon", "lat"]
 
     /// Valid rows with their line numbers, and the refused ones.
     static func parse(_ text: String) -> (rows: [(line: Int, subject: SubjectUpserted)], refused: [Refusal]) {
@@ -124,21 +139,30 @@ struct RosterCSV {
         var refused: [Refusal] = []
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         if let first = lines.first, first.hasPrefix("\u{FEFF}") { lines[0] = String(first.dropFirst()) }
-        guard let headerLine = lines.first, fields(headerLine).map({ $0.trimmingCharacters(in: .whitespaces) }) == header else {
-            return ([], [Refusal(line: 1, reason: "the header must be \(header.joined(separator: ","))")])
+        let columns = lines.first.map { fields($0).map { $0.trimmingCharacters(in: .whitespaces) } }
+        guard let columns, columns == header || columns == headerWithLocation else {
+            return ([], [Refusal(line: 1, reason: "the header must be \(header.joined(separator: ",")) or \(headerWithLocation.joined(separator: ","))")])
         }
         var seen: [String: Int] = [:]
         for (index, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             let number = index + 1
             let values = fields(line)
-            guard values.count == header.count else {
-                refused.append(Refusal(line: number, reason: "has \(values.count) fields; expected \(header.count)"))
+            guard values.count == columns.count else {
+                refused.append(Refusal(line: number, reason: "has \(values.count) fields; expected \(columns.count)"))
                 continue
             }
             var object: [String: JSONValue] = [
                 "code": .string(values[0]), "name": .string(values[1]), "type": .string(values[2]), "county": .string(values[3]),
             ]
             if !values[4].isEmpty { object["township"] = .string(values[4]) }
+            for (index, name) in [(6, "lon"), (7, "lat")] where index < values.count && !values[index].isEmpty {
+                guard let degrees = Double(values[index]) else {
+                    refused.append(Refusal(line: number, reason: "\(name): \"\(values[index])\" is not a number"))
+                    break
+                }
+                object[name] = .number(degrees)
+            }
+            guard refused.last?.line != number else { continue }
             switch values[5].lowercased() {
             case "true", "1", "yes", "是": object["active"] = .bool(true)
             case "false", "0", "no", "否": object["active"] = .bool(false)

@@ -1,4 +1,5 @@
 import EventContract
+import Geography
 import Postgres
 
 /// A roster CSV imported in chunks of 1,000 rows, each chunk one transaction: valid rows are
@@ -27,8 +28,9 @@ public enum RosterImport {
     }
 
     /// Imports `text`; `progress` hears after each chunk how many rows of how many are done.
+    /// A location outside `city` (the map's county boundaries) is refused.
     static func run(
-        _ text: String, db: PostgresClient, by actor: RosterActor, chunkSize: Int = 1_000,
+        _ text: String, db: PostgresClient, by actor: RosterActor, city: Boundaries?, chunkSize: Int = 1_000,
         progress: @Sendable (_ done: Int, _ total: Int) -> Void = { _, _ in }
     ) async throws -> Summary {
         var (rows, refused) = RosterCSV.parse(text)
@@ -37,6 +39,11 @@ public enum RosterImport {
         rows.removeAll { row in
             guard row.subject.type.codeKind != .division, let township = row.subject.township, !townships.contains(township) else { return false }
             refused.append(Refusal(line: row.line, reason: RosterBook.unknownTownship(township)))
+            return true
+        }
+        rows.removeAll { row in
+            guard let reason = RosterBook.outsideCity(row.subject, city: city) else { return false }
+            refused.append(Refusal(line: row.line, reason: reason))
             return true
         }
         refused.sort { $0.line < $1.line }

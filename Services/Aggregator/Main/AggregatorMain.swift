@@ -22,7 +22,7 @@ struct AggregatorMain: AsyncParsableCommand {
     struct ImportRoster: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "import-roster",
-            abstract: "Import a roster CSV (header code,name,type,county,township,active) into the database of DATABASE_URL.")
+            abstract: "Import a roster CSV (header code,name,type,county,township,active[,lon,lat]; a location must lie inside MAP_BOUNDARIES) into the database of DATABASE_URL.")
 
         @Argument(help: "The CSV file (UTF-8).")
         var file: String

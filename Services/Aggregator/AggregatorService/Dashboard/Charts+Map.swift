@@ -1,3 +1,4 @@
+import ComplianceRules
 import Geography
 
 /// The map drawn on the server as SVG (一张图): each division a link to its page, filled by its
@@ -14,9 +15,63 @@ extension Charts {
         let detail: String
     }
 
-    static func map(_ boundaries: Boundaries, regions: [MapRegion], label: String, width: Double = 960, height: Double = 720) -> String {
-        let projection = Projection(fitting: boundaries.box, width: width, height: height)
+    /// How the marked subjects are drawn: each a point that opens its page (within a county), or
+    /// counted in the cells of a grid (the city: a light page whatever the number of subjects; the
+    /// cells let clicks through to the counties, whose figures the table holds).
+    enum Marks {
+        case points([MapPoints.Point])
+        case binned([MapPoints.Point], cell: Double = 28)
+    }
+
+    /// The class a marked subject is drawn with: the first zero it breaches, or `overdue`.
+    static func markClass(_ p: MapPoints.Point) -> String { p.breached.first.map { "z-\($0.rawValue)" } ?? "overdue" }
+
+    static let zeroLabels: [Zero: String] = [.petition: "零上访未达标", .accident: "零事故未达标", .case: "零案件未达标"]
+
+    static func markDetail(_ p: MapPoints.Point) -> String {
+        (p.breached.map { zeroLabels[$0]! } + (p.overdue > 0 ? ["逾期问题 \(p.overdue)"] : [])).joined(separator: " · ")
+    }
+
+    /// The marks as SVG on `projection`.
+    static func marks(_ marks: Marks, on projection: Projection, query: String) -> String {
+        var svg = "<g class=\"marks\">"
+        switch marks {
+        case .points(let points):
+            for p in points {
+                let (x, y) = projection.point(Coordinate(lon: p.lon, lat: p.lat))
+                let detail = Display.escapeXML("\(p.name) · \(markDetail(p))")
+                svg += "<a href=\"/subject/\(p.code)\(Display.escapeXML(query))\" class=\"mark\" data-code=\"\(p.code)\" data-mark=\"\(markClass(p))\" aria-label=\"\(detail)\">"
+                svg += "<circle cx=\"\(Int(x.rounded()))\" cy=\"\(Int(y.rounded()))\" r=\"5\" class=\"\(markClass(p))\"><title>\(detail)</title></circle></a>"
+            }
+        case .binned(let points, let cell):
+            var cells: [Int: [MapPoints.Point]] = [:]
+            let columns = Int((projection.width / cell).rounded(.up))
+            for p in points {
+                let (x, y) = projection.point(Coordinate(lon: p.lon, lat: p.lat))
+                cells[Int(y / cell) * columns + Int(x / cell), default: []].append(p)
+            }
+            for (key, members) in cells.sorted(by: { $0.key < $1.key }) {
+                let (x, y) = (Double(key % columns) * cell + cell / 2, Double(key / columns) * cell + cell / 2)
+                var counts = Zero.allCases.map { zero in (zeroLabels[zero]!, members.filter { $0.breached.contains(zero) }.count) }
+                counts.append(("逾期问题主体", members.filter { $0.overdue > 0 }.count))
+                let detail = "标记主体 \(members.count):" + counts.filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: " · ")
+                let dominant = Dictionary(grouping: members, by: markClass).max { ($0.value.count, $1.key) < ($1.value.count, $0.key) }!.key
+                let radius = min(cell / 2, 5 + 2 * Double(members.count).squareRoot())
+                svg += "<g class=\"bin\" aria-hidden=\"true\" data-count=\"\(members.count)\" data-mark=\"\(dominant)\"><title>\(Display.escapeXML(detail))</title>"
+                svg += "<circle cx=\"\(Int(x))\" cy=\"\(Int(y))\" r=\"\(Int(radius.rounded()))\" class=\"\(dominant)\"/>"
+                svg += "<text x=\"\(Int(x))\" y=\"\(Int(y) + 4)\" class=\"count\">\(members.count)</text></g>"
+            }
+        }
+        return svg + "</g>"
+    }
+
+    static func map(
+        _ boundaries: Boundaries, regions: [MapRegion], label: String, marks: Marks? = nil, outline: Boundaries.Region? = nil, query: String = "",
+        width: Double = 960, height: Double = 720
+    ) -> String {
+        let projection = Projection(fitting: outline.map { Boundaries(regions: [$0]).box } ?? boundaries.box, width: width, height: height)
         var shapes = "", names = ""
+        if let outline { shapes += "<path class=\"outline\" d=\"\(projection.path(outline.polygons))\"/>" }
         for region in regions {
             guard let shape = boundaries.region(region.code) else { continue }
             let detail = Display.escapeXML(region.detail)
@@ -30,6 +85,6 @@ extension Charts {
             names += "<text \(at) y=\"\(Int(y.rounded()) + 14)\" class=\"value\">\(Display.escapeXML(region.value))</text>"
         }
         return "<svg class=\"map\" role=\"group\" aria-label=\"\(Display.escapeXML(label))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" xmlns=\"http://www.w3.org/2000/svg\">"
-            + shapes + "<g class=\"labels\" aria-hidden=\"true\">" + names + "</g></svg>"
+            + shapes + "<g class=\"labels\" aria-hidden=\"true\">" + names + "</g>" + (marks.map { Self.marks($0, on: projection, query: query) } ?? "") + "</svg>"
     }
 }

@@ -25,15 +25,25 @@ extension DashboardController {
             values["unconfigured"] = true
             return ("一张图", "map", values)
         }
-        let (divisions, names) = try await mapFigures(page, county: county)
+        let (divisions, names, points) = try await mapFigures(page, county: county)
         let shapes = county.map { maps.townships(of: $0) } ?? maps.counties
         let legend = figure.legend(divisions, settings: queries.settings)
         values["layer"] = county == nil ? "县(区)" : "乡镇(街道)"
+        // The city counts the marked subjects in a grid; a county shows each, on its townships or,
+        // without their boundaries, on its outline.
+        let marks: Charts.Marks = county == nil ? .binned(points) : .points(points)
         if let shapes {
-            values["map"] = Self.mapDrawing(shapes, divisions, figure: figure, legend: legend, names: names, query: page.query)
+            values["map"] = Self.mapDrawing(shapes, divisions, figure: figure, legend: legend, names: names, query: page.query, marks: marks)
         } else {
             values["noTownships"] = true
+            if let outline = county.flatMap({ maps.counties.region($0) }) {
+                values["outlineOnly"] = true
+                values["map"] = Charts.map(Boundaries(regions: []), regions: [], label: "\(names.name(outline.code))标记主体", marks: marks, outline: outline, query: page.query)
+            }
         }
+        values["marked"] = Display.count(points.count)
+        values["markedBreaching"] = Display.count(points.filter { !$0.breached.isEmpty }.count)
+        values["markedOverdue"] = Display.count(points.filter { $0.overdue > 0 }.count)
         values["legend"] = legend.classes.enumerated().map { ["class": $0.offset, "label": $0.element.label] }
         values["rows"] = divisions.map { d -> [String: Any] in
             var row = Self.divisionRow(d, query: page.query)
@@ -50,22 +60,24 @@ extension DashboardController {
         return (county.map { "一张图 · \(names.name($0))" } ?? "一张图", "map", values)
     }
 
-    /// The counties' figures (or one county's townships') in the page's window and the directory, in one snapshot.
-    func mapFigures(_ page: PageContext, county: String?) async throws -> ([ComplianceQueries.DivisionFigures], DivisionNames) {
+    /// The counties' figures (or one county's townships') in the page's window, the directory and
+    /// the subjects to mark, in one snapshot.
+    func mapFigures(_ page: PageContext, county: String?) async throws -> ([ComplianceQueries.DivisionFigures], DivisionNames, [MapPoints.Point]) {
         let queries = queries
         var window = page.window
         window.county = county
         let scope = window
         return try await api.snapshot { conn in
             let divisions = try county == nil ? queries.counties(scope, on: conn) : queries.townships(scope, on: conn)
-            return (divisions.sorted { $0.code < $1.code }, try DivisionBook.load(on: conn))
+            let points = try MapPoints.load(scope, defaultDeadlineDays: queries.settings.defaultDeadlineDays, on: conn)
+            return (divisions.sorted { $0.code < $1.code }, try DivisionBook.load(on: conn), points)
         }
     }
 
     /// The divisions drawn on `boundaries`, each coloured by its class of `figure`, linking to its page.
     static func mapDrawing(
         _ boundaries: Boundaries, _ divisions: [ComplianceQueries.DivisionFigures], figure: MapFigure, legend: Legend, names: DivisionNames, query: String,
-        width: Double = 960, height: Double = 720
+        marks: Charts.Marks? = nil, width: Double = 960, height: Double = 720
     ) -> String {
         func page(_ code: String) -> String { "/\(DivisionLevel(code: code) == .township ? "township" : "county")/\(code)\(query)" }
         var regions = divisions.map { d in
@@ -81,6 +93,6 @@ extension DashboardController {
             let name = names.name(region.code)
             regions.append(Charts.MapRegion(code: region.code, name: name, href: page(region.code), value: "—", legendClass: nil, detail: "\(name) · 无创建主体"))
         }
-        return Charts.map(boundaries, regions: regions, label: "\(figure.label)分布", width: width, height: height)
+        return Charts.map(boundaries, regions: regions, label: "\(figure.label)分布", marks: marks, query: query, width: width, height: height)
     }
 }
