@@ -105,7 +105,8 @@ enum RosterBook {
     /// boundaries; nothing is checked without them), or nil.
     static func outsideCity(_ subject: SubjectUpserted, city: Boundaries?) -> String? {
         guard let city, let location = subject.location, city.region(containing: Coordinate(lon: location.lon, lat: location.lat)) == nil else { return nil }
-        return "lon, lat: (\(location.lon), \(location.lat)) is outside the city's boundaries (MAP_BOUNDARIES): lon and lat are degrees in the coordinates of the boundary file (GCJ-02 for the installed one)"
+        return "lon, lat: (\(location.lon), \(location.lat)) is outside the city's boundaries (MAP_BOUNDARIES): "
+            + "lon and lat are degrees in the coordinates of the boundary file (GCJ-02 for the installed one)"
     }
 
     /// Applies the events that waited for `codes` to appear on the roster.
