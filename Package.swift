@@ -245,7 +245,7 @@ let package = Package(
             name: "Benchmarks", dependencies: ["Kafka", "Postgres", "EventContract"],
             path: "Tests/Benchmarks", swiftSettings: swiftSettings),
         .executableTarget(
-            name: "AggregatorBenchmark", dependencies: ["Divisions", "Kafka", "Postgres", "EventContract", "Simulation"],
+            name: "AggregatorBenchmark", dependencies: ["Divisions", "Kafka", "Postgres", "EventContract", "Geography", "Simulation"],
             path: "Tests/AggregatorBenchmark", swiftSettings: swiftSettings),
     ]
 )

@@ -6,6 +6,7 @@
 import Divisions
 import EventContract
 import Foundation
+import Geography
 import Kafka
 import Postgres
 import Simulation
@@ -41,8 +42,14 @@ func grouped(_ n: Int) -> String {
 
 // MARK: - A province: counties, subjects with valid codes, a year of records
 
-/// 11 prefectures of 10 or 11 counties each (Shanxi has 117).
-let counties = (1...11).flatMap { city in (1...(city % 2 == 0 ? 10 : 11)).map { City.County(code: String(format: "14%02d%02d", city, $0), name: "第\($0)县") } }
+/// BENCH_MAP=1, the map's benchmark: the subjects in the city of the boundary file (MAP_BOUNDARIES:
+/// Changzhi's 12 counties), each placed inside its county, and the map's pages timed after the replay.
+let mapBoundaries = try environment["BENCH_MAP"] == "1" ? Boundaries(geoJSON: Data(contentsOf: URL(fileURLWithPath: environment["MAP_BOUNDARIES"] ?? ""))) : nil
+/// 11 prefectures of 10 or 11 counties each (Shanxi has 117); or the map's city.
+let counties =
+    mapBoundaries == nil
+    ? (1...11).flatMap { city in (1...(city % 2 == 0 ? 10 : 11)).map { City.County(code: String(format: "14%02d%02d", city, $0), name: "第\($0)县") } }
+    : City.changzhi
 let province = City(size: subjectCount, counties: counties, seed: 20_261_129)
 let subjects = province.subjects
 var random = SplitMix64(seed: 20_261_129)
@@ -200,7 +207,7 @@ let townshipCount = province.counties.map(\.townships.count).reduce(0, +)
 line("division directory (aggregator import-divisions)", "\(counties.count) counties, \(grouped(townshipCount)) townships")
 
 let csvPath = FileManager.default.temporaryDirectory.appendingPathComponent("province-\(run).csv").path
-try province.rosterCSV().write(toFile: csvPath, atomically: false, encoding: String.Encoding.utf8)
+try province.rosterCSV(placedOn: mapBoundaries).write(toFile: csvPath, atomically: false, encoding: String.Encoding.utf8)
 let importer = Process()
 importer.executableURL = URL(fileURLWithPath: aggregatorBinary)
 importer.arguments = ["import-roster", csvPath]
@@ -309,6 +316,44 @@ func dropDatabase() async throws {
 }
 
 if environment["BENCH_REPLAY_ONLY"] == "1" {
+    await aggregator.stop()
+    try await dropDatabase()
+    exit(0)
+}
+
+// MARK: - 4a. The map's pages (BENCH_MAP=1)
+
+if mapBoundaries != nil {
+    await waitForHTTP()
+    // Signed in as the dashboard's users are (the session cookie is kept by URLSession).
+    var signIn = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/login")!)
+    (signIn.httpMethod, signIn.httpBody) = ("POST", Data("name=bench&token=\(token)&next=%2F".utf8))
+    signIn.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+    _ = try await URLSession.shared.data(for: signIn)
+    let located = try await db.query("SELECT count(*) FROM subjects WHERE lon IS NOT NULL")[0].decode(0, as: Int.self)
+    line("located subjects on the roster", grouped(located))
+    let busiest = try await db.query("SELECT county FROM subjects GROUP BY county ORDER BY count(*) DESC, county LIMIT 1")[0].decode(0, as: String.self)
+    for (path, label) in [
+        ("/map?figure=overdue", "GET /map (the city: \(counties.count) counties, marks in a grid)"),
+        ("/map?county=\(busiest)&figure=overdue", "GET /map?county= (\(busiest): a point per marked subject)"),
+    ] {
+        let (page, _) = try await get(path)
+        let html = String(decoding: page, as: UTF8.self)
+        guard html.contains("<svg class=\"map\"") else {
+            say("\(path): no map on the page (not signed in?)")
+            exit(1)
+        }
+        for _ in 0..<10 { _ = try await get(path) }
+        var latencies: [Double] = []
+        for _ in 0..<100 { latencies.append(seconds(try await get(path).1) * 1000) }
+        let marks = html.components(separatedBy: "class=\"mark\"").count - 1, bins = html.components(separatedBy: "class=\"bin\"").count - 1
+        line(
+            "\(label), 100 requests",
+            String(format: "p50 %.1f ms, p99 %.1f ms, ", percentile(latencies, 0.5), percentile(latencies, 0.99))
+                + "\(grouped(page.count)) bytes, \(marks > 0 ? "\(grouped(marks)) points" : "\(grouped(bins)) cells")")
+    }
+    let (overview, _) = try await get("/api/v1/overview")
+    line("    for comparison: GET /overview (JSON), one request", "\(grouped(overview.count)) bytes")
     await aggregator.stop()
     try await dropDatabase()
     exit(0)

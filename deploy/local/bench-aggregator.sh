@@ -4,6 +4,9 @@
 # prints events/s, peak memory, a reference consumer's events/s, /overview and /counties
 # latency, and freshness under 1,000 events/s. The broker is restarted first (empty topics).
 #   [BENCH_REPLAY_ONLY=1] [BENCH_KEEP_DATABASE=1] [AGGREGATOR_BATCH_SIZE=n] deploy/local/bench-aggregator.sh [subjects] [events]   default 600000 1000000
+# The map's benchmark (一张图): the subjects in the map's city (MAP_BOUNDARIES, the installed
+# Changzhi file by default), each placed inside its county, and /map and /map?county= timed:
+#   BENCH_MAP=1 deploy/local/bench-aggregator.sh 56000 100000     (and 600000 1000000 for a province's number)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
@@ -15,4 +18,4 @@ trap 'pkill -f "$ROOT/.build/.*/release/aggregator" || true; "$ROOT/deploy/local
 set -a; source "$ENV_FILE"; set +a
 for product in aggregator threezero-aggregator-bench; do swift build -c release --product "$product" 2>&1 | tail -1; done
 BIN="$(swift build -c release --show-bin-path)"
-AGGREGATOR_BIN="$BIN/aggregator" "$BIN/threezero-aggregator-bench" "$@"
+MAP_BOUNDARIES="${MAP_BOUNDARIES:-$MAP_FILE}" AGGREGATOR_BIN="$BIN/aggregator" "$BIN/threezero-aggregator-bench" "$@"

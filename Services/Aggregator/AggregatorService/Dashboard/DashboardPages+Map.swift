@@ -30,8 +30,10 @@ extension DashboardController {
         let legend = figure.legend(divisions, settings: queries.settings)
         values["layer"] = county == nil ? "县(区)" : "乡镇(街道)"
         // The city counts the marked subjects in a grid; a county shows each, on its townships or,
-        // without their boundaries, on its outline.
-        let marks: Charts.Marks = county == nil ? .binned(points) : .points(points)
+        // without their boundaries, on its outline — in a finer grid when there are too many to
+        // draw one by one (a province's number of subjects in one city).
+        let marks: Charts.Marks =
+            county == nil ? .binned(points) : points.count <= Self.mostPointsDrawn ? .points(points) : .binned(points, cell: 14)
         if let shapes {
             values["map"] = Self.mapDrawing(shapes, divisions, figure: figure, legend: legend, names: names, query: page.query, marks: marks)
         } else {
@@ -42,6 +44,7 @@ extension DashboardController {
             }
         }
         values["marked"] = Display.count(points.count)
+        values["binnedCounty"] = county != nil && points.count > Self.mostPointsDrawn
         values["markedBreaching"] = Display.count(points.filter { !$0.breached.isEmpty }.count)
         values["markedOverdue"] = Display.count(points.filter { $0.overdue > 0 }.count)
         values["legend"] = legend.classes.enumerated().map { ["class": $0.offset, "label": $0.element.label] }
@@ -59,6 +62,9 @@ extension DashboardController {
         values["crumbs"] = Self.crumbs(county, names: names, query: page.query)
         return (county.map { "一张图 · \(names.name($0))" } ?? "一张图", "map", values)
     }
+
+    /// The most marked subjects a county's map draws one by one (beyond, counted in a grid).
+    static let mostPointsDrawn = 2_500
 
     /// The counties' figures (or one county's townships') in the page's window, the directory and
     /// the subjects to mark, in one snapshot.

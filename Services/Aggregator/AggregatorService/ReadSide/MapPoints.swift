@@ -17,30 +17,26 @@ enum MapPoints {
     }
 
     static func load(_ w: ComplianceQueries.Window, defaultDeadlineDays days: Int, on conn: PostgresConnection) throws -> [Point] {
-        try conn.query(
+        // Driven by the records (a few per marked subject), not by the roster (every subject).
+        let overdue = """
+            entity IN \(ProblemKind.entitiesSQL) AND voided_at IS NULL AND (resolved_at IS NULL OR resolved_at > $2)
+                AND \(ProblemKind.dueSQL(registered: "registered_at", days: "$4")) < $2
             """
-            WITH located AS (
-                SELECT code, name, lon, lat FROM subjects
-                WHERE active AND lon IS NOT NULL AND \(ComplianceQueries.within("coalesce(township, county || '000')", "$3"))
-            ),
-            breaches AS (
-                SELECT subject, \(Zero.allCases.map { "bool_or(breach = \(SQL.literal($0.rawValue))) AS \($0.column)" }.joined(separator: ", "))
+        let live = "breach IS NOT NULL AND (voided_at IS NULL OR voided_at > $2)"
+        return try conn.query(
+            """
+            WITH marked AS (
+                SELECT subject, \(Zero.allCases.map { "bool_or(\(live) AND breach = \(SQL.literal($0.rawValue))) AS \($0.column)" }.joined(separator: ", ")),
+                    count(*) FILTER (WHERE \(overdue)) AS overdue
                 FROM record_state
-                WHERE breach IS NOT NULL AND subject IN (SELECT code FROM located)
-                    AND registered_at BETWEEN $1 AND $2 AND (voided_at IS NULL OR voided_at > $2)
-                GROUP BY subject
-            ),
-            overdue AS (
-                SELECT subject, count(*) AS overdue FROM record_state
-                WHERE entity IN \(ProblemKind.entitiesSQL) AND voided_at IS NULL AND registered_at BETWEEN $1 AND $2
-                    AND (resolved_at IS NULL OR resolved_at > $2) AND \(ProblemKind.dueSQL(registered: "registered_at", days: "$4")) < $2
-                    AND subject IN (SELECT code FROM located)
+                WHERE registered_at BETWEEN $1 AND $2 AND (($3::text IS NULL OR county = left($3::text, 6)))
+                    AND ((\(live)) OR (\(overdue)))
                 GROUP BY subject
             )
-            SELECT l.code, l.name, l.lon, l.lat, \(Zero.allCases.map { "coalesce(b.\($0.column), false)" }.joined(separator: ", ")), coalesce(o.overdue, 0)
-            FROM located l LEFT JOIN breaches b ON b.subject = l.code LEFT JOIN overdue o ON o.subject = l.code
-            WHERE b.subject IS NOT NULL OR o.subject IS NOT NULL
-            ORDER BY l.code
+            SELECT s.code, s.name, s.lon, s.lat, \(Zero.allCases.map { "coalesce(m.\($0.column), false)" }.joined(separator: ", ")), m.overdue
+            FROM marked m JOIN subjects s ON s.code = m.subject
+            WHERE s.active AND s.lon IS NOT NULL AND \(ComplianceQueries.within("coalesce(s.township, s.county || '000')", "$3"))
+            ORDER BY s.code
             """, [w.from, w.asOf, w.division, days]
         ).map { row in
             let flags: [Bool] = try Zero.allCases.indices.map { try row.decode(4 + $0) }
