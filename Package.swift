@@ -228,7 +228,7 @@ let package = Package(
         .testTarget(
             name: "AggregatorIntegrationTests",
             dependencies: [
-                "AggregatorService", "ComplianceRules", "TestSupport", "EventContract", "Kafka", "Postgres", "Simulation",
+                "AggregatorService", "ComplianceRules", "TestSupport", "EventContract", "Geography", "Kafka", "Postgres", "Simulation",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Logging", package: "swift-log"),
             ],

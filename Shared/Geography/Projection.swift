@@ -22,6 +22,12 @@ public struct Projection: Sendable {
         (self.width, self.height) = (width, height)
     }
 
+    /// The projection as two linear maps, `x = x0 + lon · xPerLon` and `y = y0 − lat · yPerLat`
+    /// (for computing canvas positions elsewhere, in SQL say).
+    public var linear: (x0: Double, xPerLon: Double, y0: Double, yPerLat: Double) {
+        (offset.x - origin.lon * cosine * scale, cosine * scale, offset.y + origin.lat * scale, scale)
+    }
+
     public func point(_ c: Coordinate) -> (x: Double, y: Double) {
         (offset.x + (c.lon - origin.lon) * cosine * scale, offset.y + (origin.lat - c.lat) * scale)
     }

@@ -1,8 +1,10 @@
+import ComplianceRules
 import Divisions
 import EventContract
 import Foundation
 import Geography
 import Postgres
+import Simulation
 import TestSupport
 import Testing
 
@@ -67,6 +69,60 @@ import Testing
         let versions = try await db.query(
             "SELECT c.lat FROM subject_changes c JOIN subject_versions v ON v.id = c.version_id WHERE v.code = '140403001001' ORDER BY v.id")
         #expect(try versions.map { try $0.decode(0, as: Double.self) } == [36.05, 36.07])
+    }
+
+    /// The city's map counts its marks per cell in Postgres: the same cells, counts and marks as
+    /// the subjects marked one by one, counted per cell.
+    @Test func theMarksCountedInPostgresAreTheMarksOneByOneCounted() async throws {
+        let db = try await TestStack.freshDatabase()
+        defer { Task { await db.shutdown() } }
+        _ = try await db.migrate(AggregatorSchema.migrations)
+        try await db.withTransaction { try DivisionBook.seed(.demo, on: $0) }
+        var csv = "code,name,type,county,township,active,lon,lat\n"
+        var random = SplitMix64(seed: 7)
+        func unit() -> Double { Double(random.next() >> 11) / Double(1 << 53) }
+        let counties = ["140403", "140404", "140405"]
+        for i in 0..<300 {
+            let county = counties[i % 3]
+            csv += "\(county)001\(String(format: "%03d", i + 1)),村\(i),village,\(county),,true,\(Self.lonInside(county) - 0.049 + 0.098 * unit()),\(36.001 + 0.098 * unit())\n"
+        }
+        #expect(try await RosterImport.run(csv, db: db, by: .system, city: Self.city).added == 300)
+        // Records straight into the view: breaches of each zero, problems overdue, rectified, voided, not yet due.
+        let now = WallClock.system.now().unixMicros, day: Int64 = 86_400_000_000
+        try await db.withTransaction { conn in
+            for i in 0..<400 {
+                let county = counties[i % 3], subject = "\(county)001\(String(format: "%03d", i % 300 + 1))"
+                let (entity, breach): (String, String?) = [("petition", "petition"), ("accident", "accident"), ("case", "case"), ("hazard", nil), ("dispute", nil)][
+                    (i + i / 300) % 5]
+                let registered = Timestamp(unixMicros: now - Int64(1 + i % 40) * day)
+                try conn.query(
+                    """
+                    INSERT INTO record_state (record_id, entity, subject, county, township, year, registered_at, breach, deadline, resolved_at, voided_at)
+                    VALUES (gen_random_uuid(), $1, $2, $3, $3 || '001', 2026, $4, $5, $6, $7, $8)
+                    """,
+                    [
+                        entity, subject, county, registered, breach, Timestamp(unixMicros: registered.unixMicros + Int64(i % 7) * day),
+                        i % 11 == 0 ? Timestamp(unixMicros: now - day / 2) : nil, i % 13 == 0 ? Timestamp(unixMicros: now - day / 3) : nil,
+                    ])
+            }
+        }
+        let window = ComplianceQueries.Window(from: Timestamp(unixMicros: now - 60 * day), asOf: Timestamp(unixMicros: now), knownAt: nil, county: nil)
+        let projection = Charts.mapProjection(Self.city)
+        let (points, cells) = try await db.withConnection { conn in
+            (
+                try MapPoints.load(window, defaultDeadlineDays: 30, on: conn),
+                try MapPoints.cells(window, defaultDeadlineDays: 30, projection: projection, size: 28, on: conn)
+            )
+        }
+        #expect(points.count > 100 && points.contains { $0.breached.isEmpty } && points.contains { !$0.breached.isEmpty && $0.overdue > 0 })
+        let expected = MapPoints.cells(of: points, projection: projection, size: 28)
+        func summary(_ cells: [MapPoints.Cell]) -> [String] {
+            cells.map { c in
+                "\(c.column),\(c.row): \(c.count) \(Zero.allCases.map { c.breaching[$0] ?? 0 }) \(c.overdue) \(MapPoints.Mark.all.map { c.marks[$0] ?? 0 }) \(c.dominant)"
+            }
+        }
+        #expect(cells.count > 4)
+        #expect(summary(cells) == summary(expected))
     }
 
     @Test func withoutBoundariesNothingIsCheckedAndAHalfLocationIsStillRefused() throws {

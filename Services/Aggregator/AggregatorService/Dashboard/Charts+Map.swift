@@ -20,11 +20,8 @@ extension Charts {
     /// cells let clicks through to the counties, whose figures the table holds).
     enum Marks {
         case points([MapPoints.Point])
-        case binned([MapPoints.Point], cell: Double = 28)
+        case cells([MapPoints.Cell], size: Double)
     }
-
-    /// The class a marked subject is drawn with: the first zero it breaches, or `overdue`.
-    static func markClass(_ p: MapPoints.Point) -> String { p.breached.first.map { "z-\($0.rawValue)" } ?? "overdue" }
 
     static let zeroLabels: [Zero: String] = [.petition: "零上访未达标", .accident: "零事故未达标", .case: "零案件未达标"]
 
@@ -40,36 +37,35 @@ extension Charts {
             for p in points {
                 let (x, y) = projection.point(Coordinate(lon: p.lon, lat: p.lat))
                 let detail = Display.escapeXML("\(p.name) · \(markDetail(p))")
-                svg += "<a href=\"/subject/\(p.code)\(Display.escapeXML(query))\" class=\"mark\" data-code=\"\(p.code)\" data-mark=\"\(markClass(p))\" aria-label=\"\(detail)\">"
-                svg += "<circle cx=\"\(Int(x.rounded()))\" cy=\"\(Int(y.rounded()))\" r=\"5\" class=\"\(markClass(p))\"><title>\(detail)</title></circle></a>"
+                let mark = p.mark.cssClass
+                svg += "<a href=\"/subject/\(p.code)\(Display.escapeXML(query))\" class=\"mark\" data-code=\"\(p.code)\" data-mark=\"\(mark)\" aria-label=\"\(detail)\">"
+                svg += "<circle cx=\"\(Int(x.rounded()))\" cy=\"\(Int(y.rounded()))\" r=\"5\" class=\"\(mark)\"><title>\(detail)</title></circle></a>"
             }
-        case .binned(let points, let cell):
-            var cells: [Int: [MapPoints.Point]] = [:]
-            let columns = Int((projection.width / cell).rounded(.up))
-            for p in points {
-                let (x, y) = projection.point(Coordinate(lon: p.lon, lat: p.lat))
-                cells[Int(y / cell) * columns + Int(x / cell), default: []].append(p)
-            }
-            for (key, members) in cells.sorted(by: { $0.key < $1.key }) {
-                let (x, y) = (Double(key % columns) * cell + cell / 2, Double(key / columns) * cell + cell / 2)
-                var counts = Zero.allCases.map { zero in (zeroLabels[zero]!, members.filter { $0.breached.contains(zero) }.count) }
-                counts.append(("逾期问题主体", members.filter { $0.overdue > 0 }.count))
-                let detail = "标记主体 \(members.count):" + counts.filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: " · ")
-                let dominant = Dictionary(grouping: members, by: markClass).max { ($0.value.count, $1.key) < ($1.value.count, $0.key) }!.key
-                let radius = min(cell / 2, 5 + 2 * Double(members.count).squareRoot())
-                svg += "<g class=\"bin\" aria-hidden=\"true\" data-count=\"\(members.count)\" data-mark=\"\(dominant)\"><title>\(Display.escapeXML(detail))</title>"
+        case .cells(let cells, let size):
+            for cell in cells {
+                let (x, y) = ((Double(cell.column) + 0.5) * size, (Double(cell.row) + 0.5) * size)
+                let counts = Zero.allCases.map { (zeroLabels[$0]!, cell.breaching[$0] ?? 0) } + [("逾期问题主体", cell.overdue)]
+                let detail = "标记主体 \(cell.count):" + counts.filter { $0.1 > 0 }.map { "\($0.0) \($0.1)" }.joined(separator: " · ")
+                let dominant = cell.dominant.cssClass
+                let radius = min(size / 2, 5 + 2 * Double(cell.count).squareRoot())
+                svg += "<g class=\"bin\" aria-hidden=\"true\" data-count=\"\(cell.count)\" data-mark=\"\(dominant)\"><title>\(Display.escapeXML(detail))</title>"
                 svg += "<circle cx=\"\(Int(x))\" cy=\"\(Int(y))\" r=\"\(Int(radius.rounded()))\" class=\"\(dominant)\"/>"
-                svg += "<text x=\"\(Int(x))\" y=\"\(Int(y) + 4)\" class=\"count\">\(members.count)</text></g>"
+                svg += "<text x=\"\(Int(x))\" y=\"\(Int(y) + 4)\" class=\"count\">\(cell.count)</text></g>"
             }
         }
         return svg + "</g>"
+    }
+
+    /// The canvas of a map of `boundaries` (or of `outline` alone).
+    static func mapProjection(_ boundaries: Boundaries, outline: Boundaries.Region? = nil, width: Double = 960, height: Double = 720) -> Projection {
+        Projection(fitting: outline.map { Boundaries(regions: [$0]).box } ?? boundaries.box, width: width, height: height)
     }
 
     static func map(
         _ boundaries: Boundaries, regions: [MapRegion], label: String, marks: Marks? = nil, outline: Boundaries.Region? = nil, query: String = "",
         width: Double = 960, height: Double = 720
     ) -> String {
-        let projection = Projection(fitting: outline.map { Boundaries(regions: [$0]).box } ?? boundaries.box, width: width, height: height)
+        let projection = mapProjection(boundaries, outline: outline, width: width, height: height)
         var shapes = "", names = ""
         if let outline { shapes += "<path class=\"outline\" d=\"\(projection.path(outline.polygons))\"/>" }
         for region in regions {

@@ -25,28 +25,40 @@ extension DashboardController {
             values["unconfigured"] = true
             return ("一张图", "map", values)
         }
-        let (divisions, names, points) = try await mapFigures(page, county: county)
         let shapes = county.map { maps.townships(of: $0) } ?? maps.counties
+        let outline = shapes == nil ? county.flatMap { maps.counties.region($0) } : nil
+        let projection = Charts.mapProjection(shapes ?? Boundaries(regions: []), outline: outline)
+        // The city counts the marked subjects in a grid (in Postgres); a county shows each, on its
+        // townships or, without their boundaries, on its outline — in a finer grid when there are
+        // too many to draw one by one (a province's number of subjects in one city).
+        let (divisions, names, marks) = try await mapFigures(page, county: county, cellsOn: county == nil ? projection : nil)
         let legend = figure.legend(divisions, settings: queries.settings)
         values["layer"] = county == nil ? "县(区)" : "乡镇(街道)"
-        // The city counts the marked subjects in a grid; a county shows each, on its townships or,
-        // without their boundaries, on its outline — in a finer grid when there are too many to
-        // draw one by one (a province's number of subjects in one city).
-        let marks: Charts.Marks =
-            county == nil ? .binned(points) : points.count <= Self.mostPointsDrawn ? .points(points) : .binned(points, cell: 14)
+        switch marks {
+        case .points(let points):
+            values["marked"] = Display.count(points.count)
+            values["markedBreaching"] = Display.count(points.filter { !$0.breached.isEmpty }.count)
+            values["markedOverdue"] = Display.count(points.filter { $0.overdue > 0 }.count)
+        case .cells(let cells, _):
+            values["marked"] = Display.count(cells.map(\.count).reduce(0, +))
+            values["markedBreaching"] = Display.count(cells.map { $0.count - ($0.marks[.overdue] ?? 0) }.reduce(0, +))
+            values["markedOverdue"] = Display.count(cells.map(\.overdue).reduce(0, +))
+            values["binnedCounty"] = county != nil
+        }
+        var drawn = marks
+        if county != nil, case .points(let points) = marks, points.count > Self.mostPointsDrawn {
+            drawn = .cells(MapPoints.cells(of: points, projection: projection, size: 14), size: 14)
+            values["binnedCounty"] = true
+        }
         if let shapes {
-            values["map"] = Self.mapDrawing(shapes, divisions, figure: figure, legend: legend, names: names, query: page.query, marks: marks)
+            values["map"] = Self.mapDrawing(shapes, divisions, figure: figure, legend: legend, names: names, query: page.query, marks: drawn)
         } else {
             values["noTownships"] = true
-            if let outline = county.flatMap({ maps.counties.region($0) }) {
+            if let outline {
                 values["outlineOnly"] = true
-                values["map"] = Charts.map(Boundaries(regions: []), regions: [], label: "\(names.name(outline.code))标记主体", marks: marks, outline: outline, query: page.query)
+                values["map"] = Charts.map(Boundaries(regions: []), regions: [], label: "\(names.name(outline.code))标记主体", marks: drawn, outline: outline, query: page.query)
             }
         }
-        values["marked"] = Display.count(points.count)
-        values["binnedCounty"] = county != nil && points.count > Self.mostPointsDrawn
-        values["markedBreaching"] = Display.count(points.filter { !$0.breached.isEmpty }.count)
-        values["markedOverdue"] = Display.count(points.filter { $0.overdue > 0 }.count)
         values["legend"] = legend.classes.enumerated().map { ["class": $0.offset, "label": $0.element.label] }
         values["rows"] = divisions.map { d -> [String: Any] in
             var row = Self.divisionRow(d, query: page.query)
@@ -67,16 +79,21 @@ extension DashboardController {
     static let mostPointsDrawn = 2_500
 
     /// The counties' figures (or one county's townships') in the page's window, the directory and
-    /// the subjects to mark, in one snapshot.
-    func mapFigures(_ page: PageContext, county: String?) async throws -> ([ComplianceQueries.DivisionFigures], DivisionNames, [MapPoints.Point]) {
+    /// the subjects to mark (counted in cells of a grid on `cellsOn`, when given), in one snapshot.
+    func mapFigures(
+        _ page: PageContext, county: String?, cellsOn projection: Projection?
+    ) async throws -> ([ComplianceQueries.DivisionFigures], DivisionNames, Charts.Marks) {
         let queries = queries
         var window = page.window
         window.county = county
         let scope = window
         return try await api.snapshot { conn in
             let divisions = try county == nil ? queries.counties(scope, on: conn) : queries.townships(scope, on: conn)
-            let points = try MapPoints.load(scope, defaultDeadlineDays: queries.settings.defaultDeadlineDays, on: conn)
-            return (divisions.sorted { $0.code < $1.code }, try DivisionBook.load(on: conn), points)
+            let days = queries.settings.defaultDeadlineDays
+            let marks: Charts.Marks =
+                try projection.map { .cells(try MapPoints.cells(scope, defaultDeadlineDays: days, projection: $0, size: 28, on: conn), size: 28) }
+                ?? .points(try MapPoints.load(scope, defaultDeadlineDays: days, on: conn))
+            return (divisions.sorted { $0.code < $1.code }, try DivisionBook.load(on: conn), marks)
         }
     }
 
