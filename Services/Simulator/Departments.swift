@@ -21,7 +21,7 @@ struct Endpoints: Sendable {
         case .petitions: petitions
         case .hazards: hazards
         case .cases: cases
-        case .roster: aggregator
+        case .roster, .supervision: aggregator
         }
     }
 }

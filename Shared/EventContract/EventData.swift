@@ -13,6 +13,11 @@ public enum EventData: Sendable, Hashable {
     case securityProblemFound(SecurityProblemFound)
     case securityProblemResolved(SecurityProblemResolved)
     case subjectUpserted(SubjectUpserted)
+    case supervisionOpened(SupervisionOpened)
+    case supervisionUrged(SupervisionUrged)
+    case supervisionEscalated(SupervisionEscalated)
+    case supervisionClosed(SupervisionClosed)
+    case supervisionAnswered(SupervisionAnswered)
     case voided(RecordVoided)
 
     public var type: EventType {
@@ -30,6 +35,11 @@ public enum EventData: Sendable, Hashable {
         case .securityProblemFound: .securityProblemFound
         case .securityProblemResolved: .securityProblemResolved
         case .subjectUpserted: .subjectUpserted
+        case .supervisionOpened: .supervisionOpened
+        case .supervisionUrged: .supervisionUrged
+        case .supervisionEscalated: .supervisionEscalated
+        case .supervisionClosed: .supervisionClosed
+        case .supervisionAnswered: .supervisionAnswered
         case .voided(let v): v.entity.voidType!
         }
     }
@@ -61,6 +71,11 @@ public enum EventData: Sendable, Hashable {
         case .securityProblemFound(let p): p.problemId
         case .securityProblemResolved(let p): p.problemId
         case .subjectUpserted(let p): p.code.rawValue
+        case .supervisionOpened(let p): p.supervisionId
+        case .supervisionUrged(let p): p.supervisionId
+        case .supervisionEscalated(let p): p.supervisionId
+        case .supervisionClosed(let p): p.supervisionId
+        case .supervisionAnswered(let p): p.supervisionId
         case .voided(let v): v.recordId
         }
     }
@@ -81,6 +96,11 @@ public enum EventData: Sendable, Hashable {
         case .securityProblemFound: SecurityProblemFound.self
         case .securityProblemResolved: SecurityProblemResolved.self
         case .subjectUpserted: SubjectUpserted.self
+        case .supervisionOpened: SupervisionOpened.self
+        case .supervisionUrged: SupervisionUrged.self
+        case .supervisionEscalated: SupervisionEscalated.self
+        case .supervisionClosed: SupervisionClosed.self
+        case .supervisionAnswered: SupervisionAnswered.self
         case .petitionVoided, .disputeVoided, .hazardVoided, .accidentVoided, .caseVoided, .securityProblemVoided: nil
         }
     }
@@ -106,6 +126,11 @@ public enum EventData: Sendable, Hashable {
         case .securityProblemFound: .securityProblemFound(try .read(value, path: path))
         case .securityProblemResolved: .securityProblemResolved(try .read(value, path: path))
         case .subjectUpserted: .subjectUpserted(try .read(value, path: path))
+        case .supervisionOpened: .supervisionOpened(try .read(value, path: path))
+        case .supervisionUrged: .supervisionUrged(try .read(value, path: path))
+        case .supervisionEscalated: .supervisionEscalated(try .read(value, path: path))
+        case .supervisionClosed: .supervisionClosed(try .read(value, path: path))
+        case .supervisionAnswered: .supervisionAnswered(try .read(value, path: path))
         case .petitionVoided, .disputeVoided, .hazardVoided, .accidentVoided, .caseVoided, .securityProblemVoided:
             .voided(try RecordVoided.read(value, entity: type.entity, path: path))
         }
@@ -133,6 +158,11 @@ extension EventData: Encodable {
         case .securityProblemFound(let p): try p.encode(to: encoder)
         case .securityProblemResolved(let p): try p.encode(to: encoder)
         case .subjectUpserted(let p): try p.encode(to: encoder)
+        case .supervisionOpened(let p): try p.encode(to: encoder)
+        case .supervisionUrged(let p): try p.encode(to: encoder)
+        case .supervisionEscalated(let p): try p.encode(to: encoder)
+        case .supervisionClosed(let p): try p.encode(to: encoder)
+        case .supervisionAnswered(let p): try p.encode(to: encoder)
         case .voided(let v): try v.encode(to: encoder)
         }
     }

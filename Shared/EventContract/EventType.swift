@@ -19,6 +19,11 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
     case securityProblemResolved = "security_problem.resolved"
     case securityProblemVoided = "security_problem.voided"
     case subjectUpserted = "subject.upserted"
+    case supervisionOpened = "supervision.opened"
+    case supervisionUrged = "supervision.urged"
+    case supervisionEscalated = "supervision.escalated"
+    case supervisionClosed = "supervision.closed"
+    case supervisionAnswered = "supervision.answered"
 
     public static let prefix = "cn.threezero."
     public static let suffix = ".v1"
@@ -45,6 +50,7 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .caseFiled, .caseSolved, .caseVoided: .case
         case .securityProblemFound, .securityProblemResolved, .securityProblemVoided: .securityProblem
         case .subjectUpserted: .subject
+        case .supervisionOpened, .supervisionUrged, .supervisionEscalated, .supervisionClosed, .supervisionAnswered: .supervision
         }
     }
 
@@ -56,6 +62,7 @@ public enum EventType: String, Sendable, Hashable, CaseIterable, Codable {
         case .hazard, .accident: [.hazards]
         case .case, .securityProblem: [.cases]
         case .subject: [.roster]
+        case .supervision: self == .supervisionAnswered ? [.petitions, .hazards, .cases] : [.supervision]
         }
     }
 
@@ -76,12 +83,14 @@ public enum Entity: String, Sendable, Hashable, CaseIterable, Codable {
     case `case`
     case securityProblem = "security_problem"
     case subject
+    case supervision
 
     /// The name of the record's id field in payloads: `petitionId`, `problemId`, ...
     public var idField: String {
         switch self {
         case .securityProblem: "problemId"
         case .subject: "code"
+        case .supervision: "supervisionId"
         default: rawValue + "Id"
         }
     }

@@ -146,6 +146,16 @@ public struct FieldReader: Sendable {
         return canonical
     }
 
+    public func optionalUUID(_ name: String) throws(ContractViolation) -> String? {
+        guard value(name) != nil else { return nil }
+        return try uuid(name)
+    }
+
+    /// A nested object, read by a reader of its own (refusals name `path.name.field`).
+    public func object(_ name: String) throws(ContractViolation) -> FieldReader {
+        try FieldReader(try required(name), path: at(name))
+    }
+
     static func canonicalUUID(_ s: String) -> String? {
         guard s.utf8.count == 36 else { return nil }
         // Usually canonical already: checked in place, copied only to lower its case.

@@ -14,6 +14,10 @@ public struct FieldSpec: Sendable, Hashable {
         case countyCode
         /// 9 digits: a township (乡镇/街道) of the subject's county
         case townshipCode
+        /// What a supervision item is about: a county's 6 digits, a township's 9, or a subject code
+        case targetCode
+        /// A nested object with these fields
+        case object([FieldSpec])
     }
 
     public var name: String
@@ -52,6 +56,13 @@ public struct FieldSpec: Sendable, Hashable {
         case .subjectCode: ["type": .string("string"), "pattern": .string(SubjectCode.pattern)]
         case .countyCode: ["type": .string("string"), "pattern": .string("^[0-9]{6}$")]
         case .townshipCode: ["type": .string("string"), "pattern": .string("^[0-9]{9}$")]
+        case .targetCode: ["type": .string("string"), "pattern": .string("^([0-9]{6}|[0-9]{9}|" + SubjectCode.pattern.dropFirst(2))]
+        case .object(let fields):
+            [
+                "type": .string("object"), "additionalProperties": .bool(false),
+                "required": .array(fields.filter(\.required).map { .string($0.name) }),
+                "properties": .object(Dictionary(uniqueKeysWithValues: fields.map { ($0.name, JSONValue.object($0.jsonSchema)) })),
+            ]
         }
     }
 }

@@ -68,6 +68,7 @@ public enum EventSource: String, Sendable, Hashable, CaseIterable, Codable {
     case hazards = "/departments/hazards"
     case cases = "/departments/cases"
     case roster = "/command/roster"
+    case supervision = "/command/supervision"
 
     /// The topic this source publishes to.
     public var topic: String {
@@ -76,6 +77,7 @@ public enum EventSource: String, Sendable, Hashable, CaseIterable, Codable {
         case .hazards: "threezero.hazards.v1"
         case .cases: "threezero.cases.v1"
         case .roster: "threezero.roster.v1"
+        case .supervision: "threezero.supervision.v1"
         }
     }
 }

@@ -30,6 +30,9 @@ public final class OutboxRelay: Service, Sendable {
         /// How long a leader may fail to publish before it gives its lease up, so that another
         /// instance (which may reach the broker) takes over; it then stands back for a lease period.
         public var giveUpAfter = Duration.seconds(15)
+        /// The outbox's tables: a database with two outboxes (the command center's roster and
+        /// supervision) has two sets.
+        public var tables = OutboxTables.events
 
         public init(source: EventSource, topic: String? = nil) {
             self.source = source
@@ -71,20 +74,22 @@ public final class OutboxRelay: Service, Sendable {
     /// instance holds the lease (requests are better sent there). A relay alone, or all of them
     /// cut off from the broker, stays ready: the department keeps taking records, the outbox keeps them.
     public func readiness() async -> (ready: Bool, detail: String) {
+        let tables = configuration.tables
         guard let reason = givenUp.withLock({ $0 }) else { return (true, "publishing") }
         let instance = instance
         let otherLeads =
             (try? await db.withConnection { conn in
-                try conn.query("SELECT 1 FROM outbox_relay WHERE id = 1 AND leader IS DISTINCT FROM $1 AND lease_until > now()", [instance]).isEmpty == false
+                try conn.query("SELECT 1 FROM \(tables.relay) WHERE id = 1 AND leader IS DISTINCT FROM $1 AND lease_until > now()", [instance]).isEmpty == false
             }) ?? false
         return (!otherLeads, "cannot publish, lease given up: \(reason)" + (otherLeads ? " (another instance publishes)" : ""))
     }
 
     /// Gives the lease up if this instance holds it.
     func releaseLease() async {
+        let tables = configuration.tables
         let instance = instance
         _ = try? await db.withConnection { conn in
-            try conn.update("UPDATE outbox_relay SET leader = NULL, lease_until = NULL WHERE id = 1 AND leader = $1", [instance])
+            try conn.update("UPDATE \(tables.relay) SET leader = NULL, lease_until = NULL WHERE id = 1 AND leader = $1", [instance])
         }
         leaderGauge.record(0)
     }
@@ -154,10 +159,11 @@ public final class OutboxRelay: Service, Sendable {
     /// a topic too.) Checked when the outbox is empty; a publish that gets offsets lower than before
     /// tells the same sooner (see `publishBatch`).
     func republishIfTopicLostEvents() async throws {
+        let tables = configuration.tables
         let (published, known) = try await db.withConnection { conn -> (Int64, [Int32]) in
             (
-                try conn.query("SELECT next_sequence - 1 FROM outbox_relay WHERE id = 1")[0].decode(0),
-                try conn.query("SELECT partition FROM outbox_partitions").map { try $0.decode(0) }
+                try conn.query("SELECT next_sequence - 1 FROM \(tables.relay) WHERE id = 1")[0].decode(0),
+                try conn.query("SELECT partition FROM \(tables.partitions)").map { try $0.decode(0) }
             )
         }
         guard published > 0 else { return }
@@ -173,9 +179,10 @@ public final class OutboxRelay: Service, Sendable {
     /// Every event of the outbox goes out again, with its id and sequence number; consumers drop
     /// what they already have (the aggregator deduplicates by event id), and whatever they missed arrives.
     func republishAll(reason: String) async throws {
+        let tables = configuration.tables
         let count = try await db.withTransaction { conn in
-            try conn.execute("DELETE FROM outbox_partitions")
-            return try Outbox.republish(fromSequence: 0, on: conn)
+            try conn.execute("DELETE FROM \(tables.partitions)")
+            return try Outbox.republish(fromSequence: 0, tables: tables, on: conn)
         }
         logger.warning(
             "the broker lost the topic's events (\(reason)): publishing the outbox again",
@@ -210,13 +217,14 @@ public final class OutboxRelay: Service, Sendable {
     /// Publishes up to one batch; returns how many events it published.
     @discardableResult
     public func publishBatch() async throws -> Int {
+        let tables = configuration.tables
         let configuration = configuration
         let instance = instance
         let pending: [Pending]? = try await db.withTransaction { conn in
             guard
                 let lease = try conn.query(
                     """
-                    UPDATE outbox_relay SET leader = $1, lease_until = now() + make_interval(secs => $2)
+                    UPDATE \(tables.relay) SET leader = $1, lease_until = now() + make_interval(secs => $2)
                     WHERE id = 1 AND (leader = $1 OR leader IS NULL OR lease_until < now())
                     RETURNING next_sequence
                     """, [instance, configuration.leaseSeconds]
@@ -225,7 +233,7 @@ public final class OutboxRelay: Service, Sendable {
             var next: Int64 = try lease.decode(0)
             let rows = try conn.query(
                 """
-                SELECT position, sequence, event_id::text, type, subject, time, data::text FROM outbox
+                SELECT position, sequence, event_id::text, type, subject, time, data::text FROM \(tables.outbox)
                 WHERE published_at IS NULL ORDER BY position LIMIT $1
                 """, [configuration.batchSize])
             return try rows.map { row in
@@ -278,21 +286,21 @@ public final class OutboxRelay: Service, Sendable {
                 let next = done.map(\.sequence).max()! + 1
                 let owned = try conn.update(
                     """
-                    UPDATE outbox_relay SET next_sequence = GREATEST(next_sequence, $2) WHERE id = 1 AND leader = $1
+                    UPDATE \(tables.relay) SET next_sequence = GREATEST(next_sequence, $2) WHERE id = 1 AND leader = $1
                     """, [instance, next])
                 guard owned == 1 else { return (false, false) }
                 try conn.update(
                     """
-                    UPDATE outbox SET published_at = now(), sequence = s.sequence
+                    UPDATE \(tables.outbox) SET published_at = now(), sequence = s.sequence
                     FROM unnest($1::bigint[], $2::bigint[]) AS s(position, sequence)
-                    WHERE outbox.position = s.position
+                    WHERE \(tables.outbox).position = s.position
                     """, [PostgresArray(done.map(\.position)), PostgresArray(done.map(\.sequence))])
                 let wentBack: Int64 = try conn.query(
                     """
                     WITH reported AS (SELECT * FROM unnest($1::integer[], $2::bigint[], $3::bigint[]) AS r(partition, first_offset, last_offset)),
-                    earlier AS (SELECT 1 FROM reported r JOIN outbox_partitions p USING (partition) WHERE r.first_offset <= p.last_offset),
-                    saved AS (INSERT INTO outbox_partitions (partition, last_offset) SELECT partition, last_offset FROM reported
-                              ON CONFLICT (partition) DO UPDATE SET last_offset = GREATEST(outbox_partitions.last_offset, excluded.last_offset))
+                    earlier AS (SELECT 1 FROM reported r JOIN \(tables.partitions) p USING (partition) WHERE r.first_offset <= p.last_offset),
+                    saved AS (INSERT INTO \(tables.partitions) (partition, last_offset) SELECT partition, last_offset FROM reported
+                              ON CONFLICT (partition) DO UPDATE SET last_offset = GREATEST(\(tables.partitions).last_offset, excluded.last_offset))
                     SELECT count(*) FROM earlier
                     """, [PostgresArray(partitions), PostgresArray(firsts), PostgresArray(lasts)])[0].decode(0)
                 return (true, wentBack > 0)
@@ -308,7 +316,7 @@ public final class OutboxRelay: Service, Sendable {
         if acknowledged < results.count, case .failure(let error) = results[acknowledged] {
             throw error
         }
-        let backlog = try await db.withConnection { try Outbox.backlog(on: $0) }
+        let backlog = try await db.withConnection { [tables] in try Outbox.backlog(tables: tables, on: $0) }
         backlogGauge.record(backlog)
         return acknowledged
     }

@@ -29,6 +29,7 @@ public struct FactColumns: Sendable {
         case .caseFiled(let c): (kind, category, majorImpact) = (c.kind.rawValue, c.category.rawValue, c.majorImpact)
         case .securityProblemFound(let s): category = s.category
         case .petitionResolved, .disputeResolved, .hazardRectified, .caseSolved, .securityProblemResolved, .subjectUpserted, .voided: break
+        case .supervisionOpened, .supervisionUrged, .supervisionEscalated, .supervisionClosed, .supervisionAnswered: break
         }
         deadline = data.deadline
     }

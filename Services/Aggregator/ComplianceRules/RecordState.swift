@@ -50,7 +50,7 @@ public struct RecordState: Sendable, Equatable {
             resolvedAt = min(resolvedAt ?? event.time, event.time)
         case .voided:
             voidedAt = min(voidedAt ?? event.time, event.time)
-        case .subjectUpserted:
+        case .subjectUpserted, .supervisionOpened, .supervisionUrged, .supervisionEscalated, .supervisionClosed, .supervisionAnswered:
             break
         }
     }
